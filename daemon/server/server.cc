@@ -1,0 +1,89 @@
+#include "edge/server/server.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "edge/api/model_service.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "spdlog/spdlog.h"
+
+namespace edge::server {
+
+absl::StatusOr<std::unique_ptr<EdgedServer>> EdgedServer::Start(
+    const config::Config& config, store::StoreOptions store_options) {
+  if (absl::Status s = config::ValidateConfig(config); !s.ok()) return s;
+  std::unique_ptr<EdgedServer> out(new EdgedServer());
+  out->config_ = config;
+  store_options.data_dir = config.data_dir;
+  store_options.max_model_bytes = config.max_model_bytes;
+  absl::StatusOr<std::unique_ptr<store::ModelStore>> store =
+      store::ModelStore::Open(std::move(store_options));
+  if (!store.ok()) return store.status();
+  out->store_ = std::move(*store);
+  out->model_service_ = std::make_unique<api::ModelServiceImpl>(*out->store_);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  // TODO(edgefleet#tls): TLS/mTLS credentials from config (DESIGN "Ops"); loopback-only by default.
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(out->model_service_.get());
+  // Chunks are at most 1 MiB; leave room for the envelope so an oversized chunk reaches the
+  // service and gets a message naming the field, and anything far larger is cut by gRPC.
+  builder.SetMaxReceiveMessageSize(4 << 20);
+  out->server_ = builder.BuildAndStart();
+  if (out->server_ == nullptr || (port == 0 && config.listen.rfind("unix:", 0) != 0)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.listen,
+                     " (address in use or not available); pick another with --listen"));
+  }
+  out->port_ = port;
+  if (config.listen.rfind("unix:", 0) == 0) {
+    out->address_ = config.listen;
+  } else {
+    out->address_ = absl::StrCat(config.listen.substr(0, config.listen.rfind(':')), ":", port);
+  }
+  // Publish the bound address (atomically) so scripts can find a port-0 server.
+  const std::string addr_file = config.data_dir + "/edged.addr";
+  const std::string tmp = addr_file + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << out->address_ << "\n";
+  }
+  if (std::rename(tmp.c_str(), addr_file.c_str()) != 0) {
+    spdlog::warn("could not write {}", addr_file);
+  }
+  spdlog::info("edged listening on {} (data in {})", out->address_, config.data_dir);
+  return out;
+}
+
+EdgedServer::~EdgedServer() {
+  Shutdown();
+  Wait();
+}
+
+std::shared_ptr<grpc::Channel> EdgedServer::InProcessChannelForTest() {
+  return server_->InProcessChannel(grpc::ChannelArguments());
+}
+
+void EdgedServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  store_->AbortAllUploads();
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(config_.shutdown_grace_ms));
+  unlink((config_.data_dir + "/edged.addr").c_str());
+}
+
+void EdgedServer::Wait() { server_->Wait(); }
+
+}  // namespace edge::server

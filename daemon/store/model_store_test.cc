@@ -1,0 +1,360 @@
+#include "edge/store/model_store.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "edge/crypto/sha256.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace edge::store {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string MakeTempDir() {
+  char tmpl[] = "/tmp/edge_store_test.XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+std::string Sha(absl::string_view bytes) {
+  crypto::Sha256 h;
+  h.Update(bytes.data(), bytes.size());
+  return h.FinishHex();
+}
+
+int CountFiles(const std::string& dir) {
+  int n = 0;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+    closedir(d);
+  }
+  return n;
+}
+
+class ModelStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir();
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    (void)system(("rm -rf " + dir_).c_str());
+  }
+  void Reopen(uint64_t max = 1 << 20) {
+    store_.reset();
+    StoreOptions o;
+    o.data_dir = dir_;
+    o.max_model_bytes = max;
+    absl::StatusOr<std::unique_ptr<ModelStore>> s = ModelStore::Open(o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+  }
+  absl::StatusOr<ModelRecord> Put(const std::string& name, const std::string& bytes,
+                                  const std::string& version = "", bool declare_sha = true) {
+    UploadMeta meta;
+    meta.name = name;
+    meta.version = version;
+    meta.size = bytes.size();
+    if (declare_sha) meta.sha256 = Sha(bytes);
+    absl::StatusOr<std::unique_ptr<Upload>> u = store_->BeginUpload(meta);
+    if (!u.ok()) return u.status();
+    // Feed in uneven chunks.
+    for (size_t off = 0; off < bytes.size();) {
+      size_t n = std::min<size_t>(7 + off % 13, bytes.size() - off);
+      if (absl::Status s = (*u)->Append(absl::string_view(bytes).substr(off, n)); !s.ok()) return s;
+      off += n;
+    }
+    return (*u)->Commit();
+  }
+  std::string ReadBlob(const ModelRecord& m) {
+    absl::StatusOr<std::unique_ptr<BlobReader>> r = store_->OpenBlob(m);
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return "";
+    std::string all, chunk;
+    do {
+      EXPECT_TRUE((*r)->Read(100, &chunk).ok());
+      all += chunk;
+    } while (!chunk.empty());
+    return all;
+  }
+
+  std::string dir_;
+  std::unique_ptr<ModelStore> store_;
+};
+
+TEST_F(ModelStoreTest, UploadCommitsContentAddressedBlob) {
+  const std::string bytes = "hello model bytes, not a real efm";
+  absl::StatusOr<ModelRecord> m = Put("mnist", bytes);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->id, Sha(bytes));
+  EXPECT_EQ(m->version, "1");
+  EXPECT_EQ(m->size, bytes.size());
+  EXPECT_EQ(m->kind, ModelKind::kOther);
+  std::ifstream f(dir_ + "/blobs/sha256/" + m->id);
+  std::string on_disk((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(on_disk, bytes);
+  EXPECT_EQ(ReadBlob(*m), bytes);
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
+  EXPECT_TRUE(store_->CheckConsistency().ok());
+}
+
+TEST_F(ModelStoreTest, SameContentSameNameIsIdempotent) {
+  absl::StatusOr<ModelRecord> a = Put("m", "abcdef");
+  absl::StatusOr<ModelRecord> b = Put("m", "abcdef");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->id, b->id);
+  EXPECT_EQ(b->version, "1");
+  absl::StatusOr<ListPage> page = store_->List({});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->models.size(), 1u);
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
+}
+
+TEST_F(ModelStoreTest, VersionsAutoIncrementAndNameResolvesToLatest) {
+  ASSERT_TRUE(Put("m", "one").ok());
+  ASSERT_TRUE(Put("m", "two").ok());
+  ASSERT_TRUE(Put("m", "three", "7").ok());
+  ASSERT_TRUE(Put("m", "four").ok());
+  absl::StatusOr<ModelRecord> latest = store_->Get("m");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->version, "8");
+  absl::StatusOr<ModelRecord> v2 = store_->Get("m@2");
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->id, Sha("two"));
+  absl::StatusOr<ModelRecord> by_prefix = store_->Get(Sha("two").substr(0, 10));
+  ASSERT_TRUE(by_prefix.ok());
+  EXPECT_EQ(by_prefix->version, "2");
+}
+
+TEST_F(ModelStoreTest, NameVersionTakenByOtherContentIsAlreadyExists) {
+  ASSERT_TRUE(Put("m", "one", "1.0").ok());
+  absl::StatusOr<ModelRecord> dup = Put("m", "other", "1.0");
+  EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(dup.status().message(), HasSubstr("m@1.0"));
+  // Also when the sha is not declared (detected at commit, temp file removed).
+  dup = Put("m", "other", "1.0", /*declare_sha=*/false);
+  EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
+  EXPECT_EQ(CountFiles(dir_ + "/blobs/sha256"), 1);
+}
+
+TEST_F(ModelStoreTest, SameContentUnderAnotherNameIsAlreadyExists) {
+  ASSERT_TRUE(Put("a", "same").ok());
+  absl::StatusOr<ModelRecord> b = Put("b", "same");
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(b.status().message(), HasSubstr("a@1"));
+}
+
+TEST_F(ModelStoreTest, BadNamesAreInvalidArgumentNamingTheField) {
+  for (const std::string& bad : {std::string(""), std::string(129, 'a'), std::string("-x"),
+                                 std::string("a/b"), std::string("a b"), std::string("a@b")}) {
+    absl::StatusOr<ModelRecord> m = Put(bad, "x");
+    EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(m.status().message(), HasSubstr("header.name")) << bad;
+  }
+  EXPECT_TRUE(Put(std::string(128, 'a'), "x").ok());
+  absl::StatusOr<ModelRecord> v = Put("ok", "y", "bad/version");
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(v.status().message(), HasSubstr("header.version"));
+}
+
+TEST_F(ModelStoreTest, SizeAndShaMismatchesLeaveNothingBehind) {
+  UploadMeta meta{"m", "", 10, "", ModelKind::kUnspecified};
+  auto u = store_->BeginUpload(meta);
+  ASSERT_TRUE(u.ok());
+  ASSERT_TRUE((*u)->Append("12345").ok());
+  absl::StatusOr<ModelRecord> short_commit = (*u)->Commit();
+  EXPECT_EQ(short_commit.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(short_commit.status().message(), HasSubstr("header.size"));
+
+  u = store_->BeginUpload(meta);
+  ASSERT_TRUE(u.ok());
+  absl::Status over = (*u)->Append("12345678901");
+  EXPECT_EQ(over.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(over.message(), HasSubstr("header.size"));
+
+  meta.size = 3;
+  meta.sha256 = Sha("abd");
+  u = store_->BeginUpload(meta);
+  ASSERT_TRUE(u.ok());
+  ASSERT_TRUE((*u)->Append("abc").ok());
+  absl::StatusOr<ModelRecord> bad_sha = (*u)->Commit();
+  EXPECT_EQ(bad_sha.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_sha.status().message(), HasSubstr("header.sha256"));
+
+  meta.sha256 = "xyz";
+  EXPECT_EQ(store_->BeginUpload(meta).status().code(), absl::StatusCode::kInvalidArgument);
+  meta.sha256 = "";
+  meta.size = 0;
+  EXPECT_EQ(store_->BeginUpload(meta).status().code(), absl::StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
+  EXPECT_EQ(CountFiles(dir_ + "/blobs/sha256"), 0);
+  EXPECT_TRUE(store_->List({})->models.empty());
+}
+
+TEST_F(ModelStoreTest, OverLimitIsResourceExhausted) {
+  Reopen(/*max=*/100);
+  UploadMeta meta{"big", "", 101, "", ModelKind::kUnspecified};
+  absl::StatusOr<std::unique_ptr<Upload>> u = store_->BeginUpload(meta);
+  EXPECT_EQ(u.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(u.status().message(), HasSubstr("max_model_bytes"));
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
+}
+
+TEST_F(ModelStoreTest, KindIsSniffedAndMustAgree) {
+  std::string image = std::string("\x3d\xb8\xf3\x96", 4) + std::string(60, '\0');
+  absl::StatusOr<ModelRecord> m = Put("img", image);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->kind, ModelKind::kImage);
+  UploadMeta meta{"x", "", 5, "", ModelKind::kImage};
+  auto u = store_->BeginUpload(meta);
+  ASSERT_TRUE(u.ok());
+  ASSERT_TRUE((*u)->Append("plain").ok());
+  EXPECT_EQ((*u)->Commit().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ModelStoreTest, AbortAndDestroyRemoveTempFile) {
+  UploadMeta meta{"m", "", 10, "", ModelKind::kUnspecified};
+  {
+    auto u = store_->BeginUpload(meta);
+    ASSERT_TRUE(u.ok());
+    ASSERT_TRUE((*u)->Append("12345").ok());
+    EXPECT_EQ(CountFiles(dir_ + "/tmp"), 1);
+  }
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
+  auto u = store_->BeginUpload(meta);
+  ASSERT_TRUE(u.ok());
+  store_->AbortAllUploads();
+  absl::Status s = (*u)->Append("1");
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(s.message(), HasSubstr("shutting down"));
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
+}
+
+TEST_F(ModelStoreTest, UnknownRefIsNotFound) {
+  EXPECT_EQ(store_->Get("nope").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Get("nope@1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Get(std::string(64, 'a')).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Delete("nope", false).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Get("").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Get("bad name").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ModelStoreTest, ReferencedModelRefusesDeleteUnlessForced) {
+  absl::StatusOr<ModelRecord> m = Put("m", "content");
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE(store_->AddReference(m->id, "pipeline:lowpass").ok());
+  EXPECT_EQ(store_->AddReference(std::string(64, 'b'), "x").code(), absl::StatusCode::kNotFound);
+  absl::StatusOr<ModelRecord> del = store_->Delete("m", false);
+  EXPECT_EQ(del.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(del.status().message(), HasSubstr("pipeline:lowpass"));
+  EXPECT_TRUE(store_->Get("m").ok());
+  ASSERT_TRUE(store_->Delete("m", true).ok());
+  EXPECT_EQ(store_->Get("m").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(CountFiles(dir_ + "/blobs/sha256"), 0);
+  EXPECT_TRUE(store_->CheckConsistency().ok());
+}
+
+TEST_F(ModelStoreTest, CorruptBlobIsDataLossAndNotServed) {
+  absl::StatusOr<ModelRecord> m = Put("m", "original content here");
+  ASSERT_TRUE(m.ok());
+  {
+    std::fstream f(dir_ + "/blobs/sha256/" + m->id, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(3);
+    f.put('X');
+  }
+  absl::StatusOr<std::unique_ptr<BlobReader>> r = store_->OpenBlob(*m);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(r.status().message(), HasSubstr("corrupt"));
+  EXPECT_EQ(store_->CheckConsistency().code(), absl::StatusCode::kDataLoss);
+  unlink((dir_ + "/blobs/sha256/" + m->id).c_str());
+  EXPECT_EQ(store_->OpenBlob(*m).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(ModelStoreTest, ListPagesAndFilters) {
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(Put(i % 2 ? "odd" : "even", "content" + std::to_string(i)).ok());
+  }
+  ListQuery q;
+  q.page_size = 3;
+  std::vector<std::string> seen;
+  while (true) {
+    absl::StatusOr<ListPage> p = store_->List(q);
+    ASSERT_TRUE(p.ok()) << p.status();
+    for (auto& m : p->models) seen.push_back(m.name + "@" + m.version);
+    if (p->next_page_token.empty()) break;
+    EXPECT_EQ(p->models.size(), 3u);
+    q.page_token = p->next_page_token;
+  }
+  EXPECT_THAT(seen, ::testing::ElementsAre("even@1", "odd@1", "even@2", "odd@2", "even@3", "odd@3",
+                                           "even@4"));
+  ListQuery f;
+  f.name_filter = "od*";
+  EXPECT_EQ(store_->List(f)->models.size(), 3u);
+  f.name_filter = "odd";
+  EXPECT_EQ(store_->List(f)->models.size(), 3u);
+  ListQuery bad;
+  bad.page_token = "garbage";
+  EXPECT_EQ(store_->List(bad).status().code(), absl::StatusCode::kInvalidArgument);
+  bad.page_token = "";
+  bad.page_size = 5000;
+  EXPECT_EQ(store_->List(bad).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ModelStoreTest, ReopenKeepsModelsAndCleansLeftovers) {
+  absl::StatusOr<ModelRecord> m = Put("m", "durable");
+  ASSERT_TRUE(m.ok());
+  store_.reset();
+  // Leftovers a crash could leave: a temp file and an orphan blob.
+  std::ofstream(dir_ + "/tmp/upload-999-1") << "partial";
+  std::ofstream(dir_ + "/blobs/sha256/" + std::string(64, 'c')) << "orphan";
+  Reopen();
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
+  EXPECT_EQ(CountFiles(dir_ + "/blobs/sha256"), 1);
+  absl::StatusOr<ModelRecord> again = store_->Get("m");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(ReadBlob(*again), "durable");
+  EXPECT_TRUE(store_->CheckConsistency().ok());
+}
+
+TEST_F(ModelStoreTest, ConcurrentUploadsOfSameContentYieldOneModel) {
+  std::vector<std::thread> threads;
+  std::vector<absl::StatusOr<ModelRecord>> results(8, absl::UnknownError(""));
+  const std::string bytes(100000, 'z');
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] { results[i] = Put("same", bytes); });
+  }
+  for (auto& t : threads) t.join();
+  for (auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->version, "1");
+  }
+  EXPECT_EQ(store_->List({})->models.size(), 1u);
+  EXPECT_TRUE(store_->CheckConsistency().ok());
+}
+
+TEST_F(ModelStoreTest, NewerSchemaIsRefused) {
+  store_.reset();
+  ASSERT_EQ(system(("sqlite3 " + dir_ + "/edged.db 'PRAGMA user_version=99' 2>/dev/null || "
+                    "python3 -c \"import sqlite3; c=sqlite3.connect('" + dir_ +
+                    "/edged.db'); c.execute('PRAGMA user_version=99'); c.commit()\"")
+                       .c_str()),
+            0);
+  StoreOptions o;
+  o.data_dir = dir_;
+  EXPECT_EQ(ModelStore::Open(o).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace edge::store
