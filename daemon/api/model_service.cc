@@ -23,6 +23,9 @@ void ToProto(const store::ModelRecord& m, v1::Model* out) {
 
 namespace {
 
+// Upload: header, then chunks, then the client half-closes and we commit. Every way out goes
+// through FinishOnce, because shutdown (AbortAllUploads) can end the call from another thread
+// while a read is outstanding.
 class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
  public:
   UploadReactor(store::ModelStore& store, grpc::CallbackServerContext* ctx, v1::Model* reply)
@@ -41,7 +44,8 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
       Fail(s);
       return;
     }
-    StartRead(&req_);
+    absl::MutexLock lock(&mu_);
+    if (!finished_) StartRead(&req_);
   }
 
   void OnCancel() override {
@@ -49,19 +53,13 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
     if (upload_ != nullptr) upload_->Abort();
   }
 
-  void OnDone() override {
-    if (received_ > 0 || !finished_ok_) {
-      spdlog::debug("upload rpc from {} done ({} bytes received)", ctx_->peer(), received_);
-    }
-    delete this;
-  }
+  void OnDone() override { delete this; }
 
  private:
   absl::Status Handle() {
     switch (req_.msg_case()) {
       case v1::UploadRequest::kHeader: {
-        absl::MutexLock lock(&mu_);
-        if (upload_ != nullptr) {
+        if (current_upload() != nullptr) {
           return absl::InvalidArgumentError("header: sent twice; send it only as the first message");
         }
         const v1::UploadHeader& h = req_.header();
@@ -71,30 +69,34 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
         meta.size = h.size();
         meta.sha256 = h.sha256();
         meta.kind = static_cast<store::ModelKind>(h.kind());
-        absl::StatusOr<std::unique_ptr<store::Upload>> u = store_.BeginUpload(std::move(meta));
+        // Not under mu_: BeginUpload takes the store's upload registry lock, which shutdown
+        // holds while it calls back into FinishOnce (mu_).
+        absl::StatusOr<std::unique_ptr<store::Upload>> u =
+            store_.BeginUpload(std::move(meta), [this] {
+              FinishOnce(absl::UnavailableError(
+                  "edged is shutting down; the upload was discarded, retry it"));
+              // A read is still outstanding; without this the call lingers until the
+              // shutdown grace period cancels it.
+              ctx_->TryCancel();
+            });
         if (!u.ok()) return u.status();
+        absl::MutexLock lock(&mu_);
         upload_ = std::move(*u);
         if (ctx_->IsCancelled()) upload_->Abort();
         return absl::OkStatus();
       }
       case v1::UploadRequest::kChunk: {
-        store::Upload* upload;
-        {
-          absl::MutexLock lock(&mu_);
-          upload = upload_.get();
-        }
+        store::Upload* upload = current_upload();
         if (upload == nullptr) {
           return absl::InvalidArgumentError(
               "header: the first message must be an UploadHeader (got a chunk)");
         }
         const std::string& chunk = req_.chunk();
         if (chunk.size() > ModelServiceImpl::kMaxChunkBytes) {
-          upload->Abort();
           return absl::InvalidArgumentError(absl::StrCat("chunk: ", chunk.size(),
                                                          " bytes is larger than the maximum of ",
                                                          ModelServiceImpl::kMaxChunkBytes));
         }
-        received_ += chunk.size();
         return upload->Append(chunk);
       }
       case v1::UploadRequest::MSG_NOT_SET:
@@ -103,14 +105,15 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
     return absl::InvalidArgumentError("msg: empty UploadRequest (set header or chunk)");
   }
 
+  store::Upload* current_upload() {
+    absl::MutexLock lock(&mu_);
+    return upload_.get();
+  }
+
   void OnClientDone() {
-    store::Upload* upload;
-    {
-      absl::MutexLock lock(&mu_);
-      upload = upload_.get();
-    }
+    store::Upload* upload = current_upload();
     if (upload == nullptr) {
-      Fail(absl::InvalidArgumentError("header: the stream ended before an UploadHeader was sent"));
+      FinishOnce(absl::InvalidArgumentError("header: the stream ended before an UploadHeader was sent"));
       return;
     }
     absl::StatusOr<store::ModelRecord> m = upload->Commit();
@@ -119,16 +122,19 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
       return;
     }
     ToProto(*m, reply_);
-    finished_ok_ = true;
-    Finish(grpc::Status::OK);
+    FinishOnce(absl::OkStatus());
   }
 
   void Fail(const absl::Status& s) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (upload_ != nullptr) upload_->Abort();
-    }
+    if (store::Upload* upload = current_upload()) upload->Abort();
     spdlog::info("upload from {} refused: {}", ctx_->peer(), s.ToString());
+    FinishOnce(s);
+  }
+
+  void FinishOnce(const absl::Status& s) {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    finished_ = true;
     Finish(proto::ToGrpc(s));
   }
 
@@ -136,10 +142,11 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
   grpc::CallbackServerContext* const ctx_;
   v1::Model* const reply_;
   v1::UploadRequest req_;
-  absl::Mutex mu_;  // upload_ is set from reactions and read from OnCancel
+  absl::Mutex mu_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // Destroyed before mu_ (declared after it): the Upload's destructor may wait for a shutdown
+  // callback that takes mu_.
   std::unique_ptr<store::Upload> upload_ ABSL_GUARDED_BY(mu_);
-  uint64_t received_ = 0;
-  bool finished_ok_ = false;
 };
 
 class DownloadReactor final : public grpc::ServerWriteReactor<v1::DataChunk> {

@@ -36,6 +36,9 @@ absl::StatusOr<std::unique_ptr<EdgedServer>> EdgedServer::Start(
   // TODO(edgefleet#tls): TLS/mTLS credentials from config (DESIGN "Ops"); loopback-only by default.
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(out->model_service_.get());
+  // gRPC sets SO_REUSEPORT by default, which would let a second edged "bind" the same port and
+  // steal half the connections. One daemon per address.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // Chunks are at most 1 MiB; leave room for the envelope so an oversized chunk reaches the
   // service and gets a message naming the field, and anything far larger is cut by gRPC.
   builder.SetMaxReceiveMessageSize(4 << 20);
@@ -75,7 +78,7 @@ std::shared_ptr<grpc::Channel> EdgedServer::InProcessChannelForTest() {
 }
 
 void EdgedServer::Shutdown() {
-  if (shut_down_) return;
+  if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   store_->AbortAllUploads();
@@ -84,6 +87,8 @@ void EdgedServer::Shutdown() {
   unlink((config_.data_dir + "/edged.addr").c_str());
 }
 
-void EdgedServer::Wait() { server_->Wait(); }
+void EdgedServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
 
 }  // namespace edge::server

@@ -198,8 +198,13 @@ absl::Status ValidateVersion(absl::string_view version, absl::string_view field)
 // ---------------------------------------------------------------------------------------------
 // Upload
 
-Upload::Upload(ModelStore* store, UploadMeta meta, std::string temp_path, int fd)
-    : store_(store), meta_(std::move(meta)), temp_path_(std::move(temp_path)), fd_(fd) {}
+Upload::Upload(ModelStore* store, UploadMeta meta, std::string temp_path, int fd,
+               std::function<void()> on_shutdown)
+    : store_(store),
+      meta_(std::move(meta)),
+      temp_path_(std::move(temp_path)),
+      fd_(fd),
+      on_shutdown_(std::move(on_shutdown)) {}
 
 Upload::~Upload() {
   Abort();
@@ -421,7 +426,8 @@ absl::Status ModelStore::CheckNameVersionFree(const std::string& name, const std
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Upload>> ModelStore::BeginUpload(UploadMeta meta) {
+absl::StatusOr<std::unique_ptr<Upload>> ModelStore::BeginUpload(UploadMeta meta,
+                                                              std::function<void()> on_shutdown) {
   if (absl::Status s = ValidateName(meta.name, "header.name"); !s.ok()) return s;
   if (absl::Status s = ValidateVersion(meta.version, "header.version"); !s.ok()) return s;
   if (meta.size == 0) return absl::InvalidArgumentError("header.size must be greater than 0");
@@ -455,7 +461,7 @@ absl::StatusOr<std::unique_ptr<Upload>> ModelStore::BeginUpload(UploadMeta meta)
   int fd = open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("create", path);
   Step("upload.temp_created");
-  std::unique_ptr<Upload> upload(new Upload(this, std::move(meta), path, fd));
+  std::unique_ptr<Upload> upload(new Upload(this, std::move(meta), path, fd, std::move(on_shutdown)));
   absl::MutexLock lock(&uploads_mu_);
   uploads_.insert(upload.get());
   return upload;
@@ -470,6 +476,7 @@ void ModelStore::AbortAllUploads() {
   absl::MutexLock lock(&uploads_mu_);
   for (Upload* u : uploads_) {
     u->Abort(absl::UnavailableError("edged is shutting down; the upload was discarded, retry it"));
+    if (u->on_shutdown_) u->on_shutdown_();
   }
 }
 

@@ -108,7 +108,8 @@ class Upload {
 
  private:
   friend class ModelStore;
-  Upload(ModelStore* store, UploadMeta meta, std::string temp_path, int fd);
+  Upload(ModelStore* store, UploadMeta meta, std::string temp_path, int fd,
+         std::function<void()> on_shutdown);
   void CloseAndRemoveLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ModelStore* const store_;
@@ -118,6 +119,7 @@ class Upload {
   int fd_ ABSL_GUARDED_BY(mu_);
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status abort_status_ ABSL_GUARDED_BY(mu_);
+  const std::function<void()> on_shutdown_;
   uint64_t received_ = 0;
   std::string head_;  // first bytes, for kind sniffing
   crypto::Sha256 hash_;
@@ -154,8 +156,10 @@ class ModelStore {
 
   // Validates `meta` (names the bad field) and starts an upload. Fails early with
   // ALREADY_EXISTS if name@version is taken, RESOURCE_EXHAUSTED if the declared size is over
-  // the limit.
-  absl::StatusOr<std::unique_ptr<Upload>> BeginUpload(UploadMeta meta);
+  // the limit. `on_shutdown` (optional) is called once if AbortAllUploads aborts this upload,
+  // so the transport can end the call at once instead of waiting for the client's next chunk.
+  absl::StatusOr<std::unique_ptr<Upload>> BeginUpload(UploadMeta meta,
+                                                      std::function<void()> on_shutdown = nullptr);
 
   absl::StatusOr<ListPage> List(const ListQuery& query);
   // `ref`: full id, unique id prefix (>= 8 hex), name (latest version) or name@version.
