@@ -9,8 +9,9 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "edge/proto/grpc_status.h"
 #include "edge/crypto/sha256.h"
+#include "edge/crypto/sha256_pipeline.h"
+#include "edge/proto/grpc_status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -45,7 +46,8 @@ std::string NameFromPath(const std::string& path) {
 
 absl::StatusOr<std::string> Sha256File(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  if (fd < 0)
+    return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   crypto::Sha256 hash;
   std::string buf(1 << 20, '\0');
   while (true) {
@@ -68,19 +70,18 @@ ModelClient::ModelClient(std::shared_ptr<grpc::Channel> channel, std::string add
 absl::Status ModelClient::Annotate(const grpc::Status& s) const {
   if (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
       s.error_message().find("connect") != std::string::npos) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot reach edged at ", address_.empty() ? "the server" : address_,
-        " (is it running? start it with `edged` or pass --server HOST:PORT)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot reach edged at ", address_.empty() ? "the server" : address_,
+                     " (is it running? start it with `edged` or pass --server HOST:PORT)"));
   }
   return proto::FromGrpc(s);
 }
 
 absl::StatusOr<v1::Model> ModelClient::Upload(const std::string& path, const UploadOptions& options,
                                               const ProgressFn& progress) {
-  absl::StatusOr<std::string> sha = Sha256File(path);
-  if (!sha.ok()) return sha.status();
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  if (fd < 0)
+    return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   off_t size = lseek(fd, 0, SEEK_END);
   lseek(fd, 0, SEEK_SET);
 
@@ -92,7 +93,9 @@ absl::StatusOr<v1::Model> ModelClient::Upload(const std::string& path, const Upl
   h->set_name(options.name.empty() ? NameFromPath(path) : options.name);
   h->set_version(options.version);
   h->set_size(static_cast<uint64_t>(size));
-  h->set_sha256(*sha);
+  // The SHA-256 is computed while streaming (one read of the file, not two; on a worker
+  // thread) and compared with the id the server derived from what it received.
+  crypto::Sha256Pipeline hash;
   h->set_kind(options.kind);
   bool ok = writer->Write(req);
   uint64_t sent = 0;
@@ -109,6 +112,7 @@ absl::StatusOr<v1::Model> ModelClient::Upload(const std::string& path, const Upl
     if (n == 0) break;
     chunk->resize(static_cast<size_t>(n));
     ok = writer->Write(req);
+    hash.Push(std::move(*chunk));  // Write() has serialised it; the next read gets a new buffer
     sent += static_cast<uint64_t>(n);
     if (progress) progress(sent, static_cast<uint64_t>(size));
   }
@@ -116,6 +120,13 @@ absl::StatusOr<v1::Model> ModelClient::Upload(const std::string& path, const Upl
   writer->WritesDone();
   grpc::Status s = writer->Finish();
   if (!s.ok()) return Annotate(s);
+  if (sent != static_cast<uint64_t>(size) || reply.id() != hash.FinishHex()) {
+    return absl::DataLossError(
+        absl::StrCat(path, " changed while it was being uploaded; the server stored ", reply.name(),
+                     "@", reply.version(), " (id ", reply.id(),
+                     ") from the bytes it received; check the file and "
+                     "upload again"));
+  }
   return reply;
 }
 
@@ -197,7 +208,8 @@ absl::StatusOr<v1::Model> ModelClient::Download(const std::string& ref, const st
       if (n < 0) {
         ctx.TryCancel();
         (void)reader->Finish();
-        return fail(absl::UnavailableError(absl::StrCat("write ", part, ": ", std::strerror(errno))));
+        return fail(
+            absl::UnavailableError(absl::StrCat("write ", part, ": ", std::strerror(errno))));
       }
       off += static_cast<size_t>(n);
     }
@@ -216,7 +228,8 @@ absl::StatusOr<v1::Model> ModelClient::Download(const std::string& ref, const st
   }
   if (std::rename(part.c_str(), path.c_str()) != 0) {
     unlink(part.c_str());
-    return absl::UnavailableError(absl::StrCat("cannot rename to ", path, ": ", std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot rename to ", path, ": ", std::strerror(errno)));
   }
   return model;
 }

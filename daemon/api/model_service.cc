@@ -60,7 +60,8 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
     switch (req_.msg_case()) {
       case v1::UploadRequest::kHeader: {
         if (current_upload() != nullptr) {
-          return absl::InvalidArgumentError("header: sent twice; send it only as the first message");
+          return absl::InvalidArgumentError(
+              "header: sent twice; send it only as the first message");
         }
         const v1::UploadHeader& h = req_.header();
         store::UploadMeta meta;
@@ -91,13 +92,12 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
           return absl::InvalidArgumentError(
               "header: the first message must be an UploadHeader (got a chunk)");
         }
-        const std::string& chunk = req_.chunk();
-        if (chunk.size() > ModelServiceImpl::kMaxChunkBytes) {
-          return absl::InvalidArgumentError(absl::StrCat("chunk: ", chunk.size(),
+        if (req_.chunk().size() > ModelServiceImpl::kMaxChunkBytes) {
+          return absl::InvalidArgumentError(absl::StrCat("chunk: ", req_.chunk().size(),
                                                          " bytes is larger than the maximum of ",
                                                          ModelServiceImpl::kMaxChunkBytes));
         }
-        return upload->Append(chunk);
+        return upload->Append(std::move(*req_.mutable_chunk()));
       }
       case v1::UploadRequest::MSG_NOT_SET:
         break;
@@ -113,7 +113,8 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
   void OnClientDone() {
     store::Upload* upload = current_upload();
     if (upload == nullptr) {
-      FinishOnce(absl::InvalidArgumentError("header: the stream ended before an UploadHeader was sent"));
+      FinishOnce(
+          absl::InvalidArgumentError("header: the stream ended before an UploadHeader was sent"));
       return;
     }
     absl::StatusOr<store::ModelRecord> m = upload->Commit();
@@ -226,8 +227,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::List(grpc::CallbackServerContext* ct
 }
 
 grpc::ServerUnaryReactor* ModelServiceImpl::Get(grpc::CallbackServerContext* ctx,
-                                                const v1::GetModelRequest* req,
-                                                v1::Model* reply) {
+                                                const v1::GetModelRequest* req, v1::Model* reply) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::StatusOr<store::ModelRecord> m = store_.Get(req->ref());
   if (m.ok()) ToProto(*m, reply);

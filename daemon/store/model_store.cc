@@ -11,12 +11,12 @@
 #include <optional>
 #include <utility>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "edge/store/sqlite.h"
 #include "spdlog/spdlog.h"
@@ -27,6 +27,7 @@ namespace {
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 constexpr size_t kSniffBytes = 8;
+constexpr uint64_t kWritebackBytes = 4 << 20;
 
 // Schema migrations: entry i takes the database from version i to i+1. Append only.
 constexpr const char* kMigrations[] = {
@@ -121,7 +122,8 @@ absl::StatusOr<std::pair<std::string, uint64_t>> HashFd(int fd, const std::strin
   return std::make_pair(hash.FinishHex(), total);
 }
 
-constexpr const char* kSelectColumns = "SELECT seq, id, name, version, size, kind, created_us FROM models";
+constexpr const char* kSelectColumns =
+    "SELECT seq, id, name, version, size, kind, created_us FROM models";
 
 ModelRecord RowToRecord(const Statement& st) {
   ModelRecord m;
@@ -167,9 +169,8 @@ ModelKind SniffKind(absl::string_view head) {
 absl::Status ValidateName(absl::string_view name, absl::string_view field) {
   if (name.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
   if (name.size() > ModelStore::kMaxNameBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " is ", name.size(),
-                                                   " bytes long; the maximum is ",
-                                                   ModelStore::kMaxNameBytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " is ", name.size(), " bytes long; the maximum is ", ModelStore::kMaxNameBytes));
   }
   if (!absl::ascii_isalnum(name[0]) || !std::all_of(name.begin(), name.end(), IsNameChar)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -186,8 +187,9 @@ absl::Status ValidateVersion(absl::string_view version, absl::string_view field)
                                                    " bytes long; the maximum is ",
                                                    ModelStore::kMaxVersionBytes));
   }
-  if (!absl::ascii_isalnum(version[0]) ||
-      !std::all_of(version.begin(), version.end(), [](char c) { return IsNameChar(c) || c == '+'; })) {
+  if (!absl::ascii_isalnum(version[0]) || !std::all_of(version.begin(), version.end(), [](char c) {
+        return IsNameChar(c) || c == '+';
+      })) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " \"", absl::CHexEscape(version),
                      "\" is not valid: use letters, digits, '.', '_', '-' and '+'"));
@@ -227,13 +229,14 @@ void Upload::Abort(absl::Status why) {
   CloseAndRemoveLocked();
 }
 
-absl::Status Upload::Append(absl::string_view bytes) {
+absl::Status Upload::Append(std::string bytes) {
   absl::MutexLock lock(&mu_);
-  if (done_) return abort_status_.ok() ? absl::FailedPreconditionError("upload already ended") : abort_status_;
+  if (done_)
+    return abort_status_.ok() ? absl::FailedPreconditionError("upload already ended")
+                              : abort_status_;
   if (bytes.size() > meta_.size - received_) {
-    absl::Status s = absl::InvalidArgumentError(
-        absl::StrCat("chunk: received more than the declared header.size of ", meta_.size,
-                     " bytes"));
+    absl::Status s = absl::InvalidArgumentError(absl::StrCat(
+        "chunk: received more than the declared header.size of ", meta_.size, " bytes"));
     done_ = true;
     CloseAndRemoveLocked();
     return s;
@@ -246,15 +249,26 @@ absl::Status Upload::Append(absl::string_view bytes) {
   if (head_.size() < kSniffBytes) {
     head_.append(bytes.data(), std::min(bytes.size(), kSniffBytes - head_.size()));
   }
-  hash_.Update(bytes.data(), bytes.size());
   received_ += bytes.size();
+  // Start writeback now rather than leaving all of it to the fsync in Commit, which the
+  // client waits for.
+  if (received_ - writeback_start_ >= kWritebackBytes) {
+    (void)sync_file_range(fd_, static_cast<off64_t>(writeback_start_),
+                          static_cast<off64_t>(received_ - writeback_start_),
+                          SYNC_FILE_RANGE_WRITE);
+    writeback_start_ = received_;
+  }
+  if (hasher_ == nullptr) hasher_ = std::make_unique<crypto::Sha256Pipeline>();
+  hasher_->Push(std::move(bytes));
   store_->Step("upload.appended");
   return absl::OkStatus();
 }
 
 absl::StatusOr<ModelRecord> Upload::Commit() {
   absl::MutexLock lock(&mu_);
-  if (done_) return abort_status_.ok() ? absl::FailedPreconditionError("upload already ended") : abort_status_;
+  if (done_)
+    return abort_status_.ok() ? absl::FailedPreconditionError("upload already ended")
+                              : abort_status_;
   // From here on the upload is finished either way.
   done_ = true;
   auto fail = [&](absl::Status s) {
@@ -265,7 +279,7 @@ absl::StatusOr<ModelRecord> Upload::Commit() {
     return fail(absl::InvalidArgumentError(absl::StrCat(
         "header.size: declared ", meta_.size, " bytes but the stream ended after ", received_)));
   }
-  const std::string id = hash_.FinishHex();
+  const std::string id = hasher_ != nullptr ? hasher_->FinishHex() : crypto::Sha256().FinishHex();
   if (!meta_.sha256.empty() && meta_.sha256 != id) {
     return fail(absl::InvalidArgumentError(absl::StrCat(
         "header.sha256: declared ", meta_.sha256, " but the received content hashes to ", id)));
@@ -376,9 +390,10 @@ absl::Status ModelStore::Recover() {
     struct stat sb;
     if (stat(BlobPath(id).c_str(), &sb) != 0 ||
         static_cast<uint64_t>(sb.st_size) != static_cast<uint64_t>(st->ColumnInt(1))) {
-      spdlog::error("store: blob of model {} is missing or truncated; it will be reported as "
-                    "DATA_LOSS until deleted and uploaded again",
-                    id);
+      spdlog::error(
+          "store: blob of model {} is missing or truncated; it will be reported as "
+          "DATA_LOSS until deleted and uploaded again",
+          id);
     }
     ids.insert(std::move(id));
   }
@@ -427,7 +442,7 @@ absl::Status ModelStore::CheckNameVersionFree(const std::string& name, const std
 }
 
 absl::StatusOr<std::unique_ptr<Upload>> ModelStore::BeginUpload(UploadMeta meta,
-                                                              std::function<void()> on_shutdown) {
+                                                                std::function<void()> on_shutdown) {
   if (absl::Status s = ValidateName(meta.name, "header.name"); !s.ok()) return s;
   if (absl::Status s = ValidateVersion(meta.version, "header.version"); !s.ok()) return s;
   if (meta.size == 0) return absl::InvalidArgumentError("header.size must be greater than 0");
@@ -461,7 +476,8 @@ absl::StatusOr<std::unique_ptr<Upload>> ModelStore::BeginUpload(UploadMeta meta,
   int fd = open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("create", path);
   Step("upload.temp_created");
-  std::unique_ptr<Upload> upload(new Upload(this, std::move(meta), path, fd, std::move(on_shutdown)));
+  std::unique_ptr<Upload> upload(
+      new Upload(this, std::move(meta), path, fd, std::move(on_shutdown)));
   absl::MutexLock lock(&uploads_mu_);
   uploads_.insert(upload.get());
   return upload;
@@ -488,7 +504,8 @@ absl::StatusOr<ModelRecord> ModelStore::CommitUpload(const UploadMeta& meta,
   // Same content already stored?
   absl::StatusOr<ModelRecord> existing = GetLocked(id);
   if (existing.ok()) {
-    if (existing->name == meta.name && (meta.version.empty() || meta.version == existing->version)) {
+    if (existing->name == meta.name &&
+        (meta.version.empty() || meta.version == existing->version)) {
       return existing;  // idempotent re-upload
     }
     return absl::AlreadyExistsError(absl::StrCat("this content is already stored as ",
@@ -555,8 +572,8 @@ absl::StatusOr<std::optional<ModelRecord>> ModelStore::QueryOne(Statement& st, b
     absl::StatusOr<bool> second = st.Step();
     if (!second.ok()) return second.status();
     if (*second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("ref: id prefix ", m.id.substr(0, 8), "... is ambiguous; give more characters"));
+      return absl::InvalidArgumentError(absl::StrCat("ref: id prefix ", m.id.substr(0, 8),
+                                                     "... is ambiguous; give more characters"));
     }
   }
   if (absl::Status s = LoadReferences(m); !s.ok()) return s;
@@ -626,7 +643,8 @@ absl::StatusOr<ListPage> ModelStore::List(const ListQuery& query) {
   }
   std::string sql = absl::StrCat(kSelectColumns, " WHERE seq > ?");
   const bool glob = query.name_filter.find_first_of("*?[") != std::string::npos;
-  if (!query.name_filter.empty()) absl::StrAppend(&sql, glob ? " AND name GLOB ?" : " AND name = ?");
+  if (!query.name_filter.empty())
+    absl::StrAppend(&sql, glob ? " AND name GLOB ?" : " AND name = ?");
   absl::StrAppend(&sql, " ORDER BY seq LIMIT ?");
 
   absl::MutexLock lock(&mu_);
@@ -662,8 +680,8 @@ absl::StatusOr<ModelRecord> ModelStore::Delete(absl::string_view ref, bool force
   if (!m->referenced_by.empty() && !force) {
     return absl::FailedPreconditionError(absl::StrCat(
         "model ", m->name, "@", m->version, " is referenced by ", m->referenced_by.size(),
-        " holder(s) (", m->referenced_by.front(),
-        m->referenced_by.size() > 1 ? ", ..." : "", "); remove those first or pass force"));
+        " holder(s) (", m->referenced_by.front(), m->referenced_by.size() > 1 ? ", ..." : "",
+        "); remove those first or pass force"));
   }
   {
     absl::StatusOr<Transaction> tx = Transaction::Begin(*db_);
@@ -700,10 +718,10 @@ absl::StatusOr<std::unique_ptr<BlobReader>> ModelStore::OpenBlob(const ModelReco
   if (digest->second != model.size || digest->first != model.id) {
     spdlog::error("store: blob {} is corrupt ({} bytes, sha256 {})", path, digest->second,
                   digest->first);
-    return absl::DataLossError(absl::StrCat(
-        "blob of model ", model.name, "@", model.version,
-        " is corrupt on disk (its content no longer matches id ", model.id,
-        "); it is not served: delete the model and upload it again"));
+    return absl::DataLossError(
+        absl::StrCat("blob of model ", model.name, "@", model.version,
+                     " is corrupt on disk (its content no longer matches id ", model.id,
+                     "); it is not served: delete the model and upload it again"));
   }
   if (lseek(fd, 0, SEEK_SET) != 0) return ErrnoStatus("seek", path);
   return reader;
@@ -747,8 +765,7 @@ absl::Status ModelStore::CheckConsistency() {
     absl::StatusOr<std::pair<std::string, uint64_t>> digest = HashFd(fd, path);
     close(fd);
     if (!digest.ok()) return digest.status();
-    if (digest->first != id ||
-        digest->second != static_cast<uint64_t>(st->ColumnInt(1))) {
+    if (digest->first != id || digest->second != static_cast<uint64_t>(st->ColumnInt(1))) {
       return absl::DataLossError(absl::StrCat("blob ", id, " does not match its row"));
     }
     ids.insert(id);

@@ -10,8 +10,8 @@
 #include <random>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "edge/store/model_store.h"
 #include "gtest/gtest.h"
 
@@ -36,7 +36,7 @@ absl::Status PutModel(ModelStore& store, const std::string& name) {
   absl::StatusOr<std::unique_ptr<Upload>> u = store.BeginUpload(meta);
   if (!u.ok()) return u.status();
   for (size_t i = 0; i < kChunks; ++i) {
-    if (absl::Status s = (*u)->Append(absl::string_view(bytes).substr(i * kChunk, kChunk)); !s.ok()) {
+    if (absl::Status s = (*u)->Append(bytes.substr(i * kChunk, kChunk)); !s.ok()) {
       return s;
     }
   }
@@ -168,9 +168,9 @@ TEST_F(StoreCrashTest, SigkillAtRandomTimesLeavesStoreConsistent) {
   PrepareRound(0);
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(RunChild(0, 0, 0, nullptr), 0);
-  int round_us = static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                      std::chrono::steady_clock::now() - t0)
-                                      .count());
+  int round_us = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
   CheckAfterCrash(0, "timing run");
   std::mt19937 rng(1234);
   int killed = 0;

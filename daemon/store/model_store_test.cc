@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "edge/crypto/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -71,7 +71,7 @@ class ModelStoreTest : public ::testing::Test {
     // Feed in uneven chunks.
     for (size_t off = 0; off < bytes.size();) {
       size_t n = std::min<size_t>(7 + off % 13, bytes.size() - off);
-      if (absl::Status s = (*u)->Append(absl::string_view(bytes).substr(off, n)); !s.ok()) return s;
+      if (absl::Status s = (*u)->Append(bytes.substr(off, n)); !s.ok()) return s;
       off += n;
     }
     return (*u)->Commit();
@@ -270,7 +270,8 @@ TEST_F(ModelStoreTest, CorruptBlobIsDataLossAndNotServed) {
   absl::StatusOr<ModelRecord> m = Put("m", "original content here");
   ASSERT_TRUE(m.ok());
   {
-    std::fstream f(dir_ + "/blobs/sha256/" + m->id, std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream f(dir_ + "/blobs/sha256/" + m->id,
+                   std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(3);
     f.put('X');
   }
@@ -346,9 +347,10 @@ TEST_F(ModelStoreTest, ConcurrentUploadsOfSameContentYieldOneModel) {
 
 TEST_F(ModelStoreTest, NewerSchemaIsRefused) {
   store_.reset();
-  ASSERT_EQ(system(("sqlite3 " + dir_ + "/edged.db 'PRAGMA user_version=99' 2>/dev/null || "
-                    "python3 -c \"import sqlite3; c=sqlite3.connect('" + dir_ +
-                    "/edged.db'); c.execute('PRAGMA user_version=99'); c.commit()\"")
+  ASSERT_EQ(system(("sqlite3 " + dir_ +
+                    "/edged.db 'PRAGMA user_version=99' 2>/dev/null || "
+                    "python3 -c \"import sqlite3; c=sqlite3.connect('" +
+                    dir_ + "/edged.db'); c.execute('PRAGMA user_version=99'); c.commit()\"")
                        .c_str()),
             0);
   StoreOptions o;

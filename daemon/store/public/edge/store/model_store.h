@@ -20,13 +20,13 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "edge/crypto/sha256.h"
+#include "edge/crypto/sha256_pipeline.h"
 
 namespace edge::store {
 
@@ -92,7 +92,9 @@ class Upload {
   //   RESOURCE_EXHAUSTED  over the store's size limit
   //   CANCELLED           the upload was aborted (shutdown)
   //   UNAVAILABLE         the disk write failed
-  absl::Status Append(absl::string_view bytes);
+  // Takes the bytes (move them in): they are written at once and hashed on a background thread
+  // while the caller receives the next chunk.
+  absl::Status Append(std::string bytes);
 
   // Checks size and hash, makes the blob durable and the model visible. Returns the model, or:
   //   INVALID_ARGUMENT  size or sha256 differs from the declared values, or kind disagrees
@@ -121,8 +123,9 @@ class Upload {
   absl::Status abort_status_ ABSL_GUARDED_BY(mu_);
   const std::function<void()> on_shutdown_;
   uint64_t received_ = 0;
+  uint64_t writeback_start_ = 0;
   std::string head_;  // first bytes, for kind sniffing
-  crypto::Sha256 hash_;
+  std::unique_ptr<crypto::Sha256Pipeline> hasher_ ABSL_GUARDED_BY(mu_);
 };
 
 // A verified blob opened for reading (see ModelStore::OpenBlob).
@@ -201,7 +204,8 @@ class ModelStore {
   absl::StatusOr<std::optional<ModelRecord>> QueryOne(Statement& st, bool unique)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LoadReferences(ModelRecord& model) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<std::string> NextVersion(absl::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::string> NextVersion(absl::string_view name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckNameVersionFree(const std::string& name, const std::string& version,
                                     const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Step(absl::string_view step) const {
