@@ -72,7 +72,8 @@ void PrintModel(const v1::Model& m) {
               ProgressBar::HumanBytes(static_cast<double>(m.size())).c_str());
   std::printf("created:   %s\n", Created(m).c_str());
   std::string refs;
-  for (const std::string& r : m.referenced_by()) absl::StrAppend(&refs, refs.empty() ? "" : ", ", r);
+  for (const std::string& r : m.referenced_by())
+    absl::StrAppend(&refs, refs.empty() ? "" : ", ", r);
   std::printf("used by:   %s\n", refs.empty() ? "-" : refs.c_str());
 }
 
@@ -81,13 +82,15 @@ bool Interactive(const Globals& g) { return !g.json && isatty(STDOUT_FILENO); }
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"edgectl: manage an edgefleet gateway (edged) — models, and later nodes and pipelines"};
+  CLI::App app{
+      "edgectl: manage an edgefleet gateway (edged) — models, and later nodes and pipelines"};
   app.set_version_flag("--version", "edgectl 0.1.0");
   app.require_subcommand(1);
   Globals g;
   const char* env = std::getenv("EDGE_SERVER");
   g.server = env != nullptr ? env : "127.0.0.1:50051";
-  app.add_option("-s,--server", g.server, "edged address HOST:PORT (default $EDGE_SERVER or 127.0.0.1:50051)")
+  app.add_option("-s,--server", g.server,
+                 "edged address HOST:PORT (default $EDGE_SERVER or 127.0.0.1:50051)")
       ->capture_default_str();
   app.add_flag("--json", g.json, "machine-readable JSON output");
 
@@ -95,10 +98,14 @@ int main(int argc, char** argv) {
   std::string up_file;
   edge::client::UploadOptions up;
   std::string up_kind;
-  CLI::App* upload = app.add_subcommand("upload", "upload a model file (streams it; verified by SHA-256)");
-  upload->add_option("FILE", up_file, "model file (.efm, signed image, ...)")->required()->check(CLI::ExistingFile);
+  CLI::App* upload =
+      app.add_subcommand("upload", "upload a model file (streams it; verified by SHA-256)");
+  upload->add_option("FILE", up_file, "model file (.efm, signed image, ...)")
+      ->required()
+      ->check(CLI::ExistingFile);
   upload->add_option("-n,--name", up.name, "model name (default: the file name without extension)");
-  upload->add_option("-V,--version", up.version, "model version (default: next integer for the name)");
+  upload->add_option("-V,--version", up.version,
+                     "model version (default: next integer for the name)");
   upload->add_option("--kind", up_kind, "efm|image|plugin|other (default: detected from content)")
       ->check(CLI::IsMember({"efm", "image", "plugin", "other"}));
   upload->add_flag("--json", g.json, "print the stored model as JSON");
@@ -176,8 +183,8 @@ int main(int argc, char** argv) {
     for (const v1::Model& m : *all) {
       std::printf("%-12s  %-24s  %-10s  %-6s  %10s  %-20s  %d\n", m.id().substr(0, 12).c_str(),
                   m.name().c_str(), m.version().c_str(), KindName(m.kind()).c_str(),
-                  ProgressBar::HumanBytes(static_cast<double>(m.size())).c_str(), Created(m).c_str(),
-                  m.referenced_by_size());
+                  ProgressBar::HumanBytes(static_cast<double>(m.size())).c_str(),
+                  Created(m).c_str(), m.referenced_by_size());
     }
     return 0;
   }
@@ -198,7 +205,8 @@ int main(int argc, char** argv) {
     if (g.json) {
       std::printf("%s\n", ToJson(*m).c_str());
     } else {
-      std::printf("deleted %s@%s (id %s)\n", m->name().c_str(), m->version().c_str(), m->id().c_str());
+      std::printf("deleted %s@%s (id %s)\n", m->name().c_str(), m->version().c_str(),
+                  m->id().c_str());
     }
     return 0;
   }

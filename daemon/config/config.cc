@@ -61,7 +61,8 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path, Config base) {
   std::stringstream text;
   text << in.rdbuf();
   absl::StatusOr<Config> c = ParseConfig(text.str(), std::move(base));
-  if (!c.ok()) return absl::Status(c.status().code(), absl::StrCat(path, ": ", c.status().message()));
+  if (!c.ok())
+    return absl::Status(c.status().code(), absl::StrCat(path, ": ", c.status().message()));
   return c;
 }
 
@@ -80,8 +81,9 @@ absl::Status ValidateConfig(const Config& c) {
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || c.log_level == l;
   if (!level_ok) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "log_level '", c.log_level, "' must be one of trace, debug, info, warn, error, critical, off"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("log_level '", c.log_level,
+                     "' must be one of trace, debug, info, warn, error, critical, off"));
   }
   if (c.max_model_bytes == 0) return absl::InvalidArgumentError("max_model_bytes must be > 0");
   return absl::OkStatus();

@@ -41,7 +41,8 @@ TEST(Config, ShippedDefaultFileParsesToTheBuiltInDefaults) {
 
 TEST(Config, ErrorsNameTheKey) {
   EXPECT_THAT(ParseConfig("bogus: 1").status().message(), HasSubstr("'bogus'"));
-  EXPECT_THAT(ParseConfig("max_model_bytes: lots").status().message(), HasSubstr("max_model_bytes"));
+  EXPECT_THAT(ParseConfig("max_model_bytes: lots").status().message(),
+              HasSubstr("max_model_bytes"));
   EXPECT_THAT(ParseConfig("listen: nowhere").status().message(), HasSubstr("listen"));
   EXPECT_THAT(ParseConfig("log_level: loud").status().message(), HasSubstr("log_level"));
   EXPECT_EQ(ParseConfig("[1, 2]").status().code(), absl::StatusCode::kInvalidArgument);

@@ -22,9 +22,9 @@ bool SdNotify(std::string_view state) {
   if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  ssize_t n = sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
-                     reinterpret_cast<const sockaddr*>(&addr),
-                     static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
+  ssize_t n =
+      sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&addr),
+             static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
   close(fd);
   return n == static_cast<ssize_t>(state.size());
 }

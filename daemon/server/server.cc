@@ -16,8 +16,8 @@
 
 namespace edge::server {
 
-absl::StatusOr<std::unique_ptr<EdgedServer>> EdgedServer::Start(
-    const config::Config& config, store::StoreOptions store_options) {
+absl::StatusOr<std::unique_ptr<EdgedServer>> EdgedServer::Start(const config::Config& config,
+                                                                store::StoreOptions store_options) {
   if (absl::Status s = config::ValidateConfig(config); !s.ok()) return s;
   std::unique_ptr<EdgedServer> out(new EdgedServer());
   out->config_ = config;

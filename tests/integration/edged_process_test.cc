@@ -162,8 +162,8 @@ TEST(EdgedProcess, PortZeroWritesAddressServesHealthAndReflectionAndStopsOnSigte
 TEST(EdgedProcess, ConfigFileIsReadAndFlagsOverrideIt) {
   char tmpl[] = "/tmp/edged_cfg.XXXXXX";
   std::string cfgdir = mkdtemp(tmpl);
-  std::ofstream(cfgdir + "/edged.yaml") << "listen: 127.0.0.1:1\nlog_level: debug\ndata_dir: "
-                                        << cfgdir << "/fromconfig\n";
+  std::ofstream(cfgdir + "/edged.yaml")
+      << "listen: 127.0.0.1:1\nlog_level: debug\ndata_dir: " << cfgdir << "/fromconfig\n";
   EdgedProcess edged({"--config", cfgdir + "/edged.yaml", "--listen", "127.0.0.1:0"});
   std::string addr = edged.WaitForAddress(cfgdir + "/fromconfig");
   ASSERT_FALSE(addr.empty()) << edged.log();

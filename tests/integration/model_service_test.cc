@@ -85,8 +85,8 @@ class ModelServiceTest : public ::testing::Test {
     if (out != nullptr) *out = reply;
     return s;
   }
-  static v1::UploadRequest Header(const std::string& name, uint64_t size, const std::string& sha = "",
-                                  const std::string& version = "") {
+  static v1::UploadRequest Header(const std::string& name, uint64_t size,
+                                  const std::string& sha = "", const std::string& version = "") {
     v1::UploadRequest r;
     r.mutable_header()->set_name(name);
     r.mutable_header()->set_size(size);
@@ -101,7 +101,8 @@ class ModelServiceTest : public ::testing::Test {
   }
   std::vector<v1::UploadRequest> Whole(const std::string& name, const std::string& data) {
     std::vector<v1::UploadRequest> msgs{Header(name, data.size(), Sha(data))};
-    for (size_t off = 0; off < data.size(); off += 1 << 20) msgs.push_back(Chunk(data.substr(off, 1 << 20)));
+    for (size_t off = 0; off < data.size(); off += 1 << 20)
+      msgs.push_back(Chunk(data.substr(off, 1 << 20)));
     return msgs;
   }
   // Nothing left behind: no temp files, and blobs == rows.
@@ -180,8 +181,8 @@ TEST_F(ModelServiceTest, BadNamesAreInvalidArgument) {
               "header.name");
   ExpectError(RawUpload({Header(std::string(129, 'n'), 3), Chunk("abc")}),
               grpc::StatusCode::INVALID_ARGUMENT, "header.name");
-  ExpectError(RawUpload({Header("has space", 3), Chunk("abc")}),
-              grpc::StatusCode::INVALID_ARGUMENT, "header.name");
+  ExpectError(RawUpload({Header("has space", 3), Chunk("abc")}), grpc::StatusCode::INVALID_ARGUMENT,
+              "header.name");
   ExpectClean(0);
 }
 
@@ -191,7 +192,8 @@ TEST_F(ModelServiceTest, MissingOrRepeatedHeaderIsInvalidArgument) {
   ExpectError(RawUpload({}), grpc::StatusCode::INVALID_ARGUMENT, "before an UploadHeader");
   ExpectError(RawUpload({Header("m", 3), Header("m", 3)}), grpc::StatusCode::INVALID_ARGUMENT,
               "sent twice");
-  ExpectError(RawUpload({v1::UploadRequest()}), grpc::StatusCode::INVALID_ARGUMENT, "empty UploadRequest");
+  ExpectError(RawUpload({v1::UploadRequest()}), grpc::StatusCode::INVALID_ARGUMENT,
+              "empty UploadRequest");
   ExpectClean(0);
 }
 
@@ -272,7 +274,8 @@ TEST_F(ModelServiceTest, ShutdownAbortsUploadsInFlight) {
 }
 
 TEST_F(ModelServiceTest, UnknownRefsAreNotFound) {
-  for (const std::string& ref : {std::string("nope"), std::string("nope@3"), std::string(64, 'a')}) {
+  for (const std::string& ref :
+       {std::string("nope"), std::string("nope@3"), std::string(64, 'a')}) {
     grpc::ClientContext g;
     v1::GetModelRequest req;
     req.set_ref(ref);
@@ -308,7 +311,8 @@ TEST_F(ModelServiceTest, DeleteOfReferencedModelIsFailedPrecondition) {
   v1::DeleteModelRequest del;
   del.set_ref("m");
   google::protobuf::Empty e;
-  ExpectError(stub_->Delete(&d, del, &e), grpc::StatusCode::FAILED_PRECONDITION, "pipeline:lowpass");
+  ExpectError(stub_->Delete(&d, del, &e), grpc::StatusCode::FAILED_PRECONDITION,
+              "pipeline:lowpass");
   ExpectClean(1);
   grpc::ClientContext f;
   del.set_force(true);
@@ -321,7 +325,8 @@ TEST_F(ModelServiceTest, CorruptBlobIsDataLossAndNotServed) {
   v1::Model m;
   ASSERT_TRUE(RawUpload(Whole("m", data), &m).ok());
   {
-    std::fstream f(dir_ + "/blobs/sha256/" + m.id(), std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream f(dir_ + "/blobs/sha256/" + m.id(),
+                   std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(4000);
     f.put('\x5a' ^ data[4000]);
   }

@@ -38,7 +38,8 @@ class ModelClient {
 
   absl::StatusOr<edgefleet::v1::Model> Upload(const std::string& path, const UploadOptions& options,
                                               const ProgressFn& progress = nullptr);
-  absl::StatusOr<edgefleet::v1::ListModelsResponse> List(const edgefleet::v1::ListModelsRequest& req);
+  absl::StatusOr<edgefleet::v1::ListModelsResponse> List(
+      const edgefleet::v1::ListModelsRequest& req);
   // Every page of List.
   absl::StatusOr<std::vector<edgefleet::v1::Model>> ListAll(const std::string& name_filter);
   absl::StatusOr<edgefleet::v1::Model> Get(const std::string& ref);
