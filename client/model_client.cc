@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "edge/crypto/sha256.h"
+#include "edge/crypto/hex.h"
 #include "edge/crypto/sha256_pipeline.h"
 #include "edge/proto/grpc_status.h"
 #include "grpcpp/create_channel.h"
@@ -61,7 +61,7 @@ absl::StatusOr<std::string> Sha256File(const std::string& path) {
     hash.Update(buf.data(), static_cast<size_t>(n));
   }
   close(fd);
-  return hash.FinishHex();
+  return crypto::FinishHex(hash);
 }
 
 ModelClient::ModelClient(std::shared_ptr<grpc::Channel> channel, std::string address)
@@ -213,13 +213,13 @@ absl::StatusOr<v1::Model> ModelClient::Download(const std::string& ref, const st
       }
       off += static_cast<size_t>(n);
     }
-    hash.Update(d);
+    hash.Update(d.data(), d.size());
     got += d.size();
     if (progress) progress(got, model->size());
   }
   grpc::Status s = reader->Finish();
   if (!s.ok()) return fail(Annotate(s));
-  if (got != model->size() || hash.FinishHex() != model->id()) {
+  if (got != model->size() || crypto::FinishHex(hash) != model->id()) {
     return fail(absl::DataLossError("download: received bytes do not hash to the model id"));
   }
   if (fsync(fd) != 0 || close(fd) != 0) {

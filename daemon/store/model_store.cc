@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "edge/crypto/hex.h"
 #include "edge/store/sqlite.h"
 #include "spdlog/spdlog.h"
 
@@ -119,7 +120,7 @@ absl::StatusOr<std::pair<std::string, uint64_t>> HashFd(int fd, const std::strin
     hash.Update(buf.data(), static_cast<size_t>(n));
     total += static_cast<uint64_t>(n);
   }
-  return std::make_pair(hash.FinishHex(), total);
+  return std::make_pair(crypto::FinishHex(hash), total);
 }
 
 constexpr const char* kSelectColumns =
@@ -279,7 +280,7 @@ absl::StatusOr<ModelRecord> Upload::Commit() {
     return fail(absl::InvalidArgumentError(absl::StrCat(
         "header.size: declared ", meta_.size, " bytes but the stream ended after ", received_)));
   }
-  const std::string id = hasher_ != nullptr ? hasher_->FinishHex() : crypto::Sha256().FinishHex();
+  const std::string id = hasher_ != nullptr ? hasher_->FinishHex() : crypto::Sha256Hex("");
   if (!meta_.sha256.empty() && meta_.sha256 != id) {
     return fail(absl::InvalidArgumentError(absl::StrCat(
         "header.sha256: declared ", meta_.sha256, " but the received content hashes to ", id)));

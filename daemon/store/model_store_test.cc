@@ -11,7 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "edge/crypto/sha256.h"
+#include "edge/crypto/hex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -28,7 +28,7 @@ std::string MakeTempDir() {
 std::string Sha(absl::string_view bytes) {
   crypto::Sha256 h;
   h.Update(bytes.data(), bytes.size());
-  return h.FinishHex();
+  return crypto::FinishHex(h);
 }
 
 int CountFiles(const std::string& dir) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 #include <new>
+#include <algorithm>
 
 #include "sha256_accel.h"
 
@@ -92,29 +93,6 @@ std::array<uint8_t, Sha256::kDigestBytes> Sha256::Finish() {
     out[4 * i + 3] = static_cast<uint8_t>(state_[i]);
   }
   return out;
-}
-
-std::string Sha256::FinishHex() {
-  std::array<uint8_t, kDigestBytes> d = Finish();
-  return ToHex(d.data(), d.size());
-}
-
-std::string ToHex(const uint8_t* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(size * 2, '0');
-  for (size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
-  return out;
-}
-
-bool IsSha256Hex(std::string_view s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
 }
 
 }  // namespace edge::crypto

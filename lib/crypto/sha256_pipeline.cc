@@ -1,5 +1,7 @@
 #include "edge/crypto/sha256_pipeline.h"
 
+#include "edge/crypto/hex.h"
+
 namespace edge::crypto {
 
 Sha256Pipeline::Sha256Pipeline() : worker_([this] { Run(); }) {}
@@ -45,7 +47,7 @@ std::string Sha256Pipeline::FinishHex() {
     closing_ = true;
   }
   worker_.join();
-  return hash_.FinishHex();
+  return crypto::FinishHex(hash_);
 }
 
 }  // namespace edge::crypto

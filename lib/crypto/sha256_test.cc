@@ -3,6 +3,7 @@
 #include <random>
 #include <string>
 
+#include "edge/crypto/hex.h"
 #include "edge/crypto/sha256_pipeline.h"
 #include "gtest/gtest.h"
 
@@ -18,7 +19,7 @@ std::string Hash(const std::string& s, size_t piece = 0) {
       h.Update(s.data() + off, std::min(piece, s.size() - off));
     }
   }
-  return h.FinishHex();
+  return FinishHex(h);
 }
 
 class Sha256Test : public ::testing::TestWithParam<bool> {

@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "edge/client/model_client.h"
-#include "edge/crypto/sha256.h"
+#include "edge/crypto/hex.h"
 #include "edge/server/server.h"
 #include "edgefleet/v1/models.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -27,7 +27,7 @@ using ::testing::HasSubstr;
 std::string Sha(const std::string& b) {
   crypto::Sha256 h;
   h.Update(b.data(), b.size());
-  return h.FinishHex();
+  return crypto::FinishHex(h);
 }
 
 std::string RandomBytes(size_t n, uint32_t seed) {

@@ -5,11 +5,10 @@
 // function runs on them instead (about 10x faster than Mbed TLS 2.28's C code, which matters
 // for hashing model uploads at line rate). Both paths are checked against each other and
 // against FIPS 180-2 vectors in sha256_test.cc.
-// Host-only for now; the signed-image work makes this the portable crypto seam (STYLE P14).
+// Portable (no heap, no exceptions); hex helpers for the host are in edge/crypto/hex.h.
 #include <array>
+#include <cstddef>
 #include <cstdint>
-#include <string>
-#include <string_view>
 
 namespace edge::crypto {
 
@@ -22,11 +21,8 @@ class Sha256 {
   Sha256& operator=(const Sha256&) = delete;
 
   void Update(const void* data, size_t size);
-  void Update(std::string_view bytes) { Update(bytes.data(), bytes.size()); }
   // Finishes and returns the digest; the object must not be updated afterwards.
   std::array<uint8_t, kDigestBytes> Finish();
-  // Finishes and returns lowercase hex.
-  std::string FinishHex();
 
   // Whether this CPU runs the accelerated block function.
   static bool Accelerated();
@@ -43,8 +39,6 @@ class Sha256 {
   alignas(8) unsigned char ctx_[128];
 };
 
-std::string ToHex(const uint8_t* data, size_t size);
-// True for exactly 64 lowercase hex characters.
-bool IsSha256Hex(std::string_view s);
+using Sha256Digest = std::array<uint8_t, Sha256::kDigestBytes>;
 
 }  // namespace edge::crypto
