@@ -52,6 +52,14 @@ int main(int argc, char** argv) {
                  "written to <data-dir>/edged.addr)");
   app.add_option("--data-dir", data_dir, "where models and the database live (default ./var)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off");
+  std::vector<std::string> trusted_keys;
+  bool allow_unsigned = false;
+  app.add_option("--trusted-key", trusted_keys,
+                 "public key PEM whose signed images are accepted (repeatable; adds to the "
+                 "config's trusted_keys)")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--allow-unsigned", allow_unsigned,
+               "development only: also accept models that are not signed images");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,6 +79,8 @@ int main(int argc, char** argv) {
   if (!listen.empty()) config.listen = listen;
   if (!data_dir.empty()) config.data_dir = data_dir;
   if (!log_level.empty()) config.log_level = log_level;
+  config.trusted_keys.insert(config.trusted_keys.end(), trusted_keys.begin(), trusted_keys.end());
+  if (allow_unsigned) config.allow_unsigned = true;
   if (absl::Status s = edge::config::ValidateConfig(config); !s.ok()) {
     std::fprintf(stderr, "edged: %s\n", std::string(s.message()).c_str());
     return EX_CONFIG;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "edge/crypto/hex.h"
 #include "edge/proto/grpc_status.h"
 #include "spdlog/spdlog.h"
 
@@ -19,6 +20,22 @@ void ToProto(const store::ModelRecord& m, v1::Model* out) {
   out->mutable_created()->set_seconds(m.created_unix_micros / 1000000);
   out->mutable_created()->set_nanos(static_cast<int32_t>(m.created_unix_micros % 1000000) * 1000);
   for (const std::string& r : m.referenced_by) out->add_referenced_by(r);
+  const store::SignatureRecord& g = m.signature;
+  v1::Signature* sig = out->mutable_signature();
+  sig->set_status(static_cast<v1::Signature::Status>(g.status));
+  sig->set_key_hash(g.key_hash);
+  sig->set_has_security_counter(g.has_security_counter);
+  sig->set_security_counter(g.security_counter);
+  sig->set_image_version(g.image_version);
+  if (m.kind == store::ModelKind::kImage) {
+    v1::ModelInfo* info = out->mutable_info();
+    info->set_model_name(g.model_name);
+    info->set_efm_version(g.efm_version);
+    std::string opset;
+    if (crypto::FromHex(g.opset_hex, &opset)) info->set_opset(opset);
+    info->set_arena_bytes(g.arena_bytes);
+    info->set_payload_sha256(g.payload_sha256);
+  }
 }
 
 namespace {

@@ -45,6 +45,10 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, Config base) {
       s = Read(v, key, &base.max_model_bytes);
     } else if (key == "shutdown_grace_ms") {
       s = Read(v, key, &base.shutdown_grace_ms);
+    } else if (key == "trusted_keys") {
+      s = Read(v, key, &base.trusted_keys);
+    } else if (key == "allow_unsigned") {
+      s = Read(v, key, &base.allow_unsigned);
     } else {
       s = absl::InvalidArgumentError(
           absl::StrCat("unknown config key '", key, "' (deploy/edged.yaml lists every key)"));

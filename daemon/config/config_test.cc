@@ -20,13 +20,15 @@ TEST(Config, DefaultsAreEmbeddedDefaults) {
 TEST(Config, ParsesEveryKey) {
   absl::StatusOr<Config> c = ParseConfig(
       "listen: 0.0.0.0:6000\ndata_dir: /srv/edge\nlog_level: debug\nmax_model_bytes: 1000\n"
-      "shutdown_grace_ms: 10\n");
+      "shutdown_grace_ms: 10\ntrusted_keys: [/a.pem, /b.pem]\nallow_unsigned: true\n");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->listen, "0.0.0.0:6000");
   EXPECT_EQ(c->data_dir, "/srv/edge");
   EXPECT_EQ(c->log_level, "debug");
   EXPECT_EQ(c->max_model_bytes, 1000u);
   EXPECT_EQ(c->shutdown_grace_ms, 10u);
+  EXPECT_EQ(c->trusted_keys, (std::vector<std::string>{"/a.pem", "/b.pem"}));
+  EXPECT_TRUE(c->allow_unsigned);
 }
 
 TEST(Config, ShippedDefaultFileParsesToTheBuiltInDefaults) {
@@ -37,6 +39,8 @@ TEST(Config, ShippedDefaultFileParsesToTheBuiltInDefaults) {
   EXPECT_EQ(c->max_model_bytes, d.max_model_bytes);
   EXPECT_EQ(c->shutdown_grace_ms, d.shutdown_grace_ms);
   EXPECT_EQ(c->log_level, d.log_level);
+  EXPECT_TRUE(c->trusted_keys.empty());
+  EXPECT_FALSE(c->allow_unsigned);
 }
 
 TEST(Config, ErrorsNameTheKey) {

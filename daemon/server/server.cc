@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "edge/api/model_service.h"
+#include "edge/crypto/hex.h"
+#include "edge/crypto/keys.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -23,6 +25,28 @@ absl::StatusOr<std::unique_ptr<EdgedServer>> EdgedServer::Start(const config::Co
   out->config_ = config;
   store_options.data_dir = config.data_dir;
   store_options.max_model_bytes = config.max_model_bytes;
+  store_options.allow_unsigned = config.allow_unsigned;
+  for (const std::string& path : config.trusted_keys) {
+    absl::StatusOr<std::string> pem = crypto::ReadSmallFile(path);
+    if (!pem.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("trusted_keys: ", pem.status().message()));
+    }
+    absl::StatusOr<crypto::P256PublicKey> key = crypto::PublicKeyFromPem(*pem);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("trusted_keys: ", path, ": ", key.status().message()));
+    }
+    spdlog::info("trusting images signed by {} (key hash {})", path,
+                 crypto::ToHex(key->KeyHash()));
+    store_options.trusted_keys.push_back(*key);
+  }
+  if (config.allow_unsigned) {
+    spdlog::warn("allow_unsigned is ON: unsigned models are accepted. Development only; turn it "
+                 "off on a real gateway");
+  } else if (store_options.trusted_keys.empty()) {
+    spdlog::warn("no trusted_keys configured: every upload will be refused until a key is "
+                 "trusted (see deploy/edged.yaml)");
+  }
   absl::StatusOr<std::unique_ptr<store::ModelStore>> store =
       store::ModelStore::Open(std::move(store_options));
   if (!store.ok()) return store.status();

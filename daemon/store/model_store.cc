@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "edge/crypto/hex.h"
+#include "edge/image/image_builder.h"
 #include "edge/store/sqlite.h"
 #include "spdlog/spdlog.h"
 
@@ -47,6 +48,18 @@ constexpr const char* kMigrations[] = {
       model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
       holder   TEXT NOT NULL,
       PRIMARY KEY(model_id, holder));
+    )sql",
+    // 1 -> 2: what the gateway verified about signed images.
+    R"sql(
+    ALTER TABLE models ADD COLUMN sig_status INTEGER NOT NULL DEFAULT 2;
+    ALTER TABLE models ADD COLUMN key_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE models ADD COLUMN security_counter INTEGER;
+    ALTER TABLE models ADD COLUMN image_version TEXT NOT NULL DEFAULT '';
+    ALTER TABLE models ADD COLUMN model_name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE models ADD COLUMN efm_version INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE models ADD COLUMN arena_bytes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE models ADD COLUMN opset TEXT NOT NULL DEFAULT '';
+    ALTER TABLE models ADD COLUMN payload_sha256 TEXT NOT NULL DEFAULT '';
     )sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == ModelStore::kSchemaVersion);
@@ -124,7 +137,9 @@ absl::StatusOr<std::pair<std::string, uint64_t>> HashFd(int fd, const std::strin
 }
 
 constexpr const char* kSelectColumns =
-    "SELECT seq, id, name, version, size, kind, created_us FROM models";
+    "SELECT seq, id, name, version, size, kind, created_us, sig_status, key_hash, "
+    "security_counter, image_version, model_name, efm_version, arena_bytes, opset, "
+    "payload_sha256 FROM models";
 
 ModelRecord RowToRecord(const Statement& st) {
   ModelRecord m;
@@ -134,6 +149,17 @@ ModelRecord RowToRecord(const Statement& st) {
   m.size = static_cast<uint64_t>(st.ColumnInt(4));
   m.kind = static_cast<ModelKind>(st.ColumnInt(5));
   m.created_unix_micros = st.ColumnInt(6);
+  SignatureRecord& g = m.signature;
+  g.status = static_cast<SignatureStatus>(st.ColumnInt(7));
+  g.key_hash = st.ColumnText(8);
+  g.has_security_counter = !st.ColumnIsNull(9);
+  g.security_counter = static_cast<uint32_t>(st.ColumnInt(9));
+  g.image_version = st.ColumnText(10);
+  g.model_name = st.ColumnText(11);
+  g.efm_version = static_cast<uint32_t>(st.ColumnInt(12));
+  g.arena_bytes = static_cast<uint32_t>(st.ColumnInt(13));
+  g.opset_hex = st.ColumnText(14);
+  g.payload_sha256 = st.ColumnText(15);
   return m;
 }
 
@@ -230,6 +256,37 @@ void Upload::Abort(absl::Status why) {
   CloseAndRemoveLocked();
 }
 
+static absl::Status ImageRefused(const image::ImageVerifier& v) {
+  std::string why = image::ImageErrorText(v.error());
+  if (v.error() == image::ImageError::kUntrustedKey) {
+    absl::StrAppend(&why, "; add the signer's public key to trusted_keys in the edged config");
+  }
+  return absl::PermissionDeniedError(absl::StrCat("signed image refused: ", why));
+}
+
+absl::Status Upload::CheckContent(const std::string& bytes) {
+  if (!content_checked_) {
+    std::string probe = head_ + bytes.substr(0, 4);
+    if (probe.size() < 4 && received_ + bytes.size() < meta_.size) return absl::OkStatus();
+    content_checked_ = true;
+    if (SniffKind(probe) == ModelKind::kImage) {
+      verifier_ = std::make_unique<image::ImageVerifier>();
+      // head_ holds every byte received so far (fewer than 4).
+      (void)verifier_->Update(reinterpret_cast<const uint8_t*>(head_.data()), head_.size());
+    } else if (!store_->allow_unsigned()) {
+      return absl::PermissionDeniedError(
+          "unsigned model refused: this gateway accepts only signed images; sign it with "
+          "`edgectl sign FILE -k KEY --version V -o FILE.bin` (or set allow_unsigned: true in "
+          "the edged config, for development only)");
+    }
+  }
+  if (verifier_ != nullptr &&
+      !verifier_->Update(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).ok()) {
+    return ImageRefused(*verifier_);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Upload::Append(std::string bytes) {
   absl::MutexLock lock(&mu_);
   if (done_)
@@ -238,6 +295,11 @@ absl::Status Upload::Append(std::string bytes) {
   if (bytes.size() > meta_.size - received_) {
     absl::Status s = absl::InvalidArgumentError(absl::StrCat(
         "chunk: received more than the declared header.size of ", meta_.size, " bytes"));
+    done_ = true;
+    CloseAndRemoveLocked();
+    return s;
+  }
+  if (absl::Status s = CheckContent(bytes); !s.ok()) {
     done_ = true;
     CloseAndRemoveLocked();
     return s;
@@ -296,11 +358,43 @@ absl::StatusOr<ModelRecord> Upload::Commit() {
                      sniffed == ModelKind::kUnspecified ? "not" : "", " ",
                      ModelKindName(sniffed == ModelKind::kUnspecified ? kind : sniffed))));
   }
+  UploadMeta meta = meta_;
+  SignatureRecord sig;
+  sig.status = SignatureStatus::kUnsigned;
+  if (verifier_ != nullptr) {
+    const std::vector<crypto::P256PublicKey>& keys = store_->trusted_keys();
+    Result<image::VerifiedImage> v = verifier_->Finish(keys.data(), keys.size());
+    if (!v.ok()) return fail(ImageRefused(*verifier_));
+    sig.status = SignatureStatus::kVerified;
+    sig.key_hash = crypto::ToHex(v->key_hash);
+    sig.has_security_counter = v->has_security_counter;
+    sig.security_counter = v->security_counter;
+    sig.image_version = image::VersionString(v->header.version);
+    const image::ModelInfo& mi = v->model;
+    if (mi.has_name) sig.model_name.assign(mi.name, mi.name_size);
+    sig.efm_version = mi.efm_version;
+    sig.arena_bytes = mi.arena_bytes;
+    sig.opset_hex = crypto::ToHex(mi.opset, mi.opset_size);
+    if (mi.has_payload_sha256) sig.payload_sha256 = crypto::ToHex(mi.payload_sha256);
+    if (!sig.model_name.empty() && meta.name != sig.model_name) {
+      return fail(absl::InvalidArgumentError(absl::StrCat(
+          "header.name \"", meta.name, "\" differs from the model name signed into the image (\"",
+          sig.model_name, "\"); upload it under that name")));
+    }
+    if (meta.version.empty()) {
+      meta.version = sig.image_version;
+    } else if (meta.version != sig.image_version) {
+      return fail(absl::InvalidArgumentError(
+          absl::StrCat("header.version \"", meta.version, "\" differs from the image's version \"",
+                       sig.image_version, "\"; leave it empty to use the image's")));
+    }
+  }
   if (fsync(fd_) != 0) return fail(ErrnoStatus("fsync", temp_path_));
   close(fd_);
   fd_ = -1;
   store_->Step("commit.temp_synced");
-  absl::StatusOr<ModelRecord> out = store_->CommitUpload(meta_, temp_path_, id, received_, kind);
+  absl::StatusOr<ModelRecord> out =
+      store_->CommitUpload(meta, temp_path_, id, received_, kind, sig);
   unlink(temp_path_.c_str());  // no-op once renamed
   return out;
 }
@@ -500,7 +594,8 @@ void ModelStore::AbortAllUploads() {
 absl::StatusOr<ModelRecord> ModelStore::CommitUpload(const UploadMeta& meta,
                                                      const std::string& temp_path,
                                                      const std::string& id, uint64_t size,
-                                                     ModelKind kind) {
+                                                     ModelKind kind,
+                                                     const SignatureRecord& signature) {
   absl::MutexLock lock(&mu_);
   // Same content already stored?
   absl::StatusOr<ModelRecord> existing = GetLocked(id);
@@ -521,6 +616,22 @@ absl::StatusOr<ModelRecord> ModelStore::CommitUpload(const UploadMeta& meta,
     version = *next;
   }
   if (absl::Status s = CheckNameVersionFree(meta.name, version, id); !s.ok()) return s;
+  if (signature.has_security_counter) {
+    // Downgrade protection: never accept a lower counter than one already trusted for the name.
+    absl::StatusOr<Statement> st = db_->Prepare(
+        "SELECT MAX(security_counter), COUNT(*) FROM models WHERE name = ? AND sig_status = 1 "
+        "AND security_counter IS NOT NULL");
+    if (!st.ok()) return st.status();
+    st->Bind(1, meta.name);
+    absl::StatusOr<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (*row && st->ColumnInt(1) > 0 &&
+        static_cast<int64_t>(signature.security_counter) < st->ColumnInt(0)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "downgrade refused: security counter ", signature.security_counter, " is lower than ",
+          st->ColumnInt(0), ", already trusted for model ", meta.name));
+    }
+  }
 
   const std::string blob = BlobPath(id);
   if (rename(temp_path.c_str(), blob.c_str()) != 0) return ErrnoStatus("rename", blob);
@@ -535,15 +646,31 @@ absl::StatusOr<ModelRecord> ModelStore::CommitUpload(const UploadMeta& meta,
   m.size = size;
   m.kind = kind;
   m.created_unix_micros = absl::ToUnixMicros(absl::Now());
+  m.signature = signature;
   absl::StatusOr<Statement> st = db_->Prepare(
-      "INSERT INTO models(id, name, version, size, kind, created_us) VALUES(?, ?, ?, ?, ?, ?)");
+      "INSERT INTO models(id, name, version, size, kind, created_us, sig_status, key_hash, "
+      "security_counter, image_version, model_name, efm_version, arena_bytes, opset, "
+      "payload_sha256) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return st.status();
   st->Bind(1, m.id)
       .Bind(2, m.name)
       .Bind(3, m.version)
       .Bind(4, static_cast<int64_t>(m.size))
       .Bind(5, static_cast<int64_t>(m.kind))
-      .Bind(6, m.created_unix_micros);
+      .Bind(6, m.created_unix_micros)
+      .Bind(7, static_cast<int64_t>(signature.status))
+      .Bind(8, signature.key_hash)
+      .Bind(10, signature.image_version)
+      .Bind(11, signature.model_name)
+      .Bind(12, static_cast<int64_t>(signature.efm_version))
+      .Bind(13, static_cast<int64_t>(signature.arena_bytes))
+      .Bind(14, signature.opset_hex)
+      .Bind(15, signature.payload_sha256);
+  if (signature.has_security_counter) {
+    st->Bind(9, static_cast<int64_t>(signature.security_counter));
+  } else {
+    st->BindNull(9);
+  }
   if (absl::Status s = st->Run(); !s.ok()) return s;
   Step("commit.row_inserted");
   spdlog::info("store: committed {}@{} ({} bytes, id {})", m.name, m.version, m.size, m.id);

@@ -61,6 +61,7 @@ class StoreCrashTest : public ::testing::Test {
   std::unique_ptr<ModelStore> OpenStore(std::function<void(absl::string_view)> hook = nullptr) {
     StoreOptions o;
     o.data_dir = dir_;
+    o.allow_unsigned = true;
     o.step_hook = std::move(hook);
     absl::StatusOr<std::unique_ptr<ModelStore>> s = ModelStore::Open(std::move(o));
     if (!s.ok()) ADD_FAILURE() << s.status();

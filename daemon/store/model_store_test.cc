@@ -12,6 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "edge/crypto/hex.h"
+#include "edge/crypto/keys.h"
+#include "edge/image/image_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -50,11 +52,13 @@ class ModelStoreTest : public ::testing::Test {
     store_.reset();
     (void)system(("rm -rf " + dir_).c_str());
   }
-  void Reopen(uint64_t max = 1 << 20) {
+  void Reopen(uint64_t max = 1 << 20, bool allow_unsigned = true) {
     store_.reset();
     StoreOptions o;
     o.data_dir = dir_;
     o.max_model_bytes = max;
+    o.allow_unsigned = allow_unsigned;
+    o.trusted_keys = trusted_;
     absl::StatusOr<std::unique_ptr<ModelStore>> s = ModelStore::Open(o);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
@@ -89,6 +93,7 @@ class ModelStoreTest : public ::testing::Test {
   }
 
   std::string dir_;
+  std::vector<crypto::P256PublicKey> trusted_;
   std::unique_ptr<ModelStore> store_;
 };
 
@@ -213,10 +218,13 @@ TEST_F(ModelStoreTest, OverLimitIsResourceExhausted) {
 }
 
 TEST_F(ModelStoreTest, KindIsSniffedAndMustAgree) {
+  // Image magic: verified as an image even where unsigned content is allowed, so a broken one
+  // is refused.
   std::string image = std::string("\x3d\xb8\xf3\x96", 4) + std::string(60, '\0');
   absl::StatusOr<ModelRecord> m = Put("img", image);
-  ASSERT_TRUE(m.ok());
-  EXPECT_EQ(m->kind, ModelKind::kImage);
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(SniffKind(image), ModelKind::kImage);
+  EXPECT_EQ(SniffKind(std::string("\x10\0\0\0EFM0", 8)), ModelKind::kEfm);
   UploadMeta meta{"x", "", 5, "", ModelKind::kImage};
   auto u = store_->BeginUpload(meta);
   ASSERT_TRUE(u.ok());
@@ -356,6 +364,125 @@ TEST_F(ModelStoreTest, NewerSchemaIsRefused) {
   StoreOptions o;
   o.data_dir = dir_;
   EXPECT_EQ(ModelStore::Open(o).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+std::string Fixture(const std::string& name) {
+  std::ifstream in(EDGE_SOURCE_DIR "/tests/fixtures/image/" + name, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+class SignedStoreTest : public ModelStoreTest {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir();
+    trusted_.push_back(*crypto::PublicKeyFromPem(Fixture("pub.pem")));
+    Reopen(1 << 20, /*allow_unsigned=*/false);
+  }
+  std::string Sign(const std::string& payload, const std::string& version, uint32_t counter) {
+    absl::StatusOr<crypto::P256PrivateKey> key = crypto::P256PrivateKey::FromPem(Fixture("key.pem"));
+    image::SignOptions o;
+    o.version = *image::ParseVersion(version);
+    o.security_counter = counter;
+    o.model_name = "lowpass";
+    return *image::BuildSignedImage(payload, o, *key);
+  }
+};
+
+TEST_F(SignedStoreTest, UnsignedContentIsRefusedUnlessAllowed) {
+  absl::StatusOr<ModelRecord> m = Put("plain", "just some bytes");
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(m.status().message(), HasSubstr("edgectl sign"));
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
+  Reopen(1 << 20, /*allow_unsigned=*/true);
+  m = Put("plain", "just some bytes");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->signature.status, SignatureStatus::kUnsigned);
+}
+
+TEST_F(SignedStoreTest, TrustedImageIsStoredWithWhatWasVerified) {
+  absl::StatusOr<ModelRecord> m = Put("lowpass", Fixture("signed.bin"));
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->kind, ModelKind::kImage);
+  EXPECT_EQ(m->version, "1.2.3+4");
+  const SignatureRecord& g = m->signature;
+  EXPECT_EQ(g.status, SignatureStatus::kVerified);
+  EXPECT_EQ(g.key_hash, "dcd0aeebcf5fd41f278b09357e8c57f10d60fa1ab1ea181f389b7b9e7955fe24");
+  EXPECT_TRUE(g.has_security_counter);
+  EXPECT_EQ(g.security_counter, 7u);
+  EXPECT_EQ(g.model_name, "lowpass");
+  EXPECT_EQ(g.efm_version, 1u);
+  EXPECT_EQ(g.arena_bytes, 4096u);
+  EXPECT_EQ(g.opset_hex, "05000080");
+  // It survives a reopen.
+  Reopen(1 << 20, false);
+  absl::StatusOr<ModelRecord> again = store_->Get("lowpass");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->signature.key_hash, g.key_hash);
+  EXPECT_EQ(again->signature.security_counter, 7u);
+}
+
+TEST_F(SignedStoreTest, UntrustedTamperedOrMisnamedImagesAreRefused) {
+  absl::StatusOr<ModelRecord> m = Put("lowpass", Fixture("signed_other_key.bin"));
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(m.status().message(), HasSubstr("not trusted"));
+  std::string tampered = Fixture("signed.bin");
+  tampered[600] ^= 0x20;
+  m = Put("lowpass", tampered);
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(m.status().message(), HasSubstr("SHA-256"));
+  m = Put("lowpass", Fixture("signed.bin").substr(0, 3000));
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(m.status().message(), HasSubstr("truncated"));
+  m = Put("other-name", Fixture("signed.bin"));
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(m.status().message(), HasSubstr("lowpass"));
+  m = Put("lowpass", Fixture("signed.bin"), "9.9.9");
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
+  EXPECT_EQ(CountFiles(dir_ + "/blobs/sha256"), 0);
+}
+
+TEST_F(SignedStoreTest, LowerSecurityCounterIsRefused) {
+  ASSERT_TRUE(Put("lowpass", Sign("v5 model", "1.0.5", 5)).ok());
+  absl::StatusOr<ModelRecord> down = Put("lowpass", Sign("v3 model", "1.0.3", 3));
+  EXPECT_EQ(down.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(down.status().message(), HasSubstr("downgrade refused: security counter 3"));
+  EXPECT_TRUE(Put("lowpass", Sign("another v5 build", "1.0.5+1", 5)).ok());
+  EXPECT_TRUE(Put("lowpass", Sign("v6 model", "1.0.6", 6)).ok());
+  EXPECT_EQ(CountFiles(dir_ + "/blobs/sha256"), 3);
+}
+
+TEST(StoreMigration, VersionOneDatabaseIsMigratedKeepingItsModels) {
+  std::string dir = MakeTempDir();
+  // A store as the first schema left it: one model row and its blob.
+  const std::string id = crypto::Sha256Hex("old bytes");
+  ASSERT_EQ(system(("mkdir -p " + dir + "/blobs/sha256 && printf 'old bytes' > " + dir +
+                    "/blobs/sha256/" + id).c_str()),
+            0);
+  {
+    std::ofstream sql(dir + "/v1.sql");
+    sql << "CREATE TABLE models(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+           "name TEXT NOT NULL, version TEXT NOT NULL, size INTEGER NOT NULL, kind INTEGER NOT "
+           "NULL, created_us INTEGER NOT NULL, UNIQUE(name, version));\n"
+           "CREATE TABLE model_refs(model_id TEXT NOT NULL REFERENCES models(id) ON DELETE "
+           "CASCADE, holder TEXT NOT NULL, PRIMARY KEY(model_id, holder));\n"
+           "INSERT INTO models(id,name,version,size,kind,created_us) VALUES('"
+        << id << "','old','1',9,4,1);\nPRAGMA user_version=1;\n";
+  }
+  ASSERT_EQ(system(("sqlite3 " + dir + "/edged.db < " + dir + "/v1.sql").c_str()), 0);
+  unlink((dir + "/v1.sql").c_str());
+  StoreOptions o;
+  o.data_dir = dir;
+  absl::StatusOr<std::unique_ptr<ModelStore>> store = ModelStore::Open(o);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<ModelRecord> m = (*store)->Get("old");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->id, id);
+  EXPECT_EQ(m->signature.status, SignatureStatus::kUnsigned);
+  EXPECT_FALSE(m->signature.has_security_counter);
+  EXPECT_TRUE((*store)->CheckConsistency().ok());
+  store->reset();
+  (void)system(("rm -rf " + dir).c_str());
 }
 
 }  // namespace

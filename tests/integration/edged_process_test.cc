@@ -97,7 +97,7 @@ class EdgedProcess {
 };
 
 TEST(EdgedProcess, PortZeroWritesAddressServesHealthAndReflectionAndStopsOnSigterm) {
-  EdgedProcess edged({"--listen", "127.0.0.1:0", "--data-dir", "{dir}/data"});
+  EdgedProcess edged({"--listen", "127.0.0.1:0", "--data-dir", "{dir}/data", "--allow-unsigned"});
   std::string addr = edged.WaitForAddress(edged.dir() + "/data");
   ASSERT_FALSE(addr.empty()) << edged.log();
   EXPECT_THAT(addr, ::testing::StartsWith("127.0.0.1:"));

@@ -3,6 +3,7 @@
 // documented in deploy/edged.yaml; keep the two in sync.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -14,6 +15,8 @@ struct Config {
   std::string log_level = "info";          // trace|debug|info|warn|error|critical|off
   uint64_t max_model_bytes = 256ull << 20;
   uint32_t shutdown_grace_ms = 5000;  // in-flight calls get this long on SIGTERM
+  std::vector<std::string> trusted_keys;  // PEM files of keys whose signed images are accepted
+  bool allow_unsigned = false;            // development only: accept content that isn't signed
 };
 
 // Parses YAML text. Unknown keys and wrong types are INVALID_ARGUMENT naming the key.

@@ -26,7 +26,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "edge/crypto/ecdsa_p256.h"
 #include "edge/crypto/sha256_pipeline.h"
+#include "edge/image/image.h"
 
 namespace edge::store {
 
@@ -39,6 +41,24 @@ absl::string_view ModelKindName(ModelKind kind);
 // Guesses a kind from the first bytes of the content; kUnspecified when nothing matches.
 ModelKind SniffKind(absl::string_view head);
 
+enum class SignatureStatus : int { kUnspecified = 0, kVerified = 1, kUnsigned = 2 };
+
+// What the gateway verified about a signed image (kind image), or kUnsigned for content that
+// was accepted unsigned because the store allows it (development mode).
+struct SignatureRecord {
+  SignatureStatus status = SignatureStatus::kUnspecified;
+  std::string key_hash;  // hex KEYHASH of the trusted signer
+  bool has_security_counter = false;
+  uint32_t security_counter = 0;
+  std::string image_version;  // "maj.min.rev[+build]" from the image header
+  // Model TLVs (absent ones stay empty / zero).
+  std::string model_name;
+  uint32_t efm_version = 0;
+  uint32_t arena_bytes = 0;
+  std::string opset_hex;
+  std::string payload_sha256;
+};
+
 struct ModelRecord {
   std::string id;  // lowercase hex SHA-256 of the content
   std::string name;
@@ -47,6 +67,7 @@ struct ModelRecord {
   ModelKind kind = ModelKind::kUnspecified;
   int64_t created_unix_micros = 0;
   std::vector<std::string> referenced_by;
+  SignatureRecord signature;
 };
 
 struct UploadMeta {
@@ -71,6 +92,10 @@ struct ListPage {
 struct StoreOptions {
   std::string data_dir;
   uint64_t max_model_bytes = 256ull << 20;
+  // Trust: signed images must verify against one of these keys; anything that isn't a signed
+  // image is refused with PERMISSION_DENIED unless allow_unsigned (development only).
+  std::vector<crypto::P256PublicKey> trusted_keys;
+  bool allow_unsigned = false;
   // Test seam for crash tests: called at every durable step of an upload/commit/delete with
   // the step's name. Production leaves it empty.
   std::function<void(absl::string_view step)> step_hook;
@@ -89,6 +114,7 @@ class Upload {
   // Appends the next bytes. Returns:
   //   OK
   //   INVALID_ARGUMENT    more bytes than the declared size
+  //   PERMISSION_DENIED   not a signed image and the store does not allow unsigned content
   //   RESOURCE_EXHAUSTED  over the store's size limit
   //   CANCELLED           the upload was aborted (shutdown)
   //   UNAVAILABLE         the disk write failed
@@ -97,7 +123,10 @@ class Upload {
   absl::Status Append(std::string bytes);
 
   // Checks size and hash, makes the blob durable and the model visible. Returns the model, or:
-  //   INVALID_ARGUMENT  size or sha256 differs from the declared values, or kind disagrees
+  //   INVALID_ARGUMENT  size or sha256 differs from the declared values, kind disagrees, or
+  //                     name/version differ from the signed image's own
+  //   PERMISSION_DENIED the image does not verify against the trusted keys, or its security
+  //                     counter is lower than one already stored for the model name
   //   ALREADY_EXISTS    name@version is taken by other content, or this content has another name
   //   CANCELLED         aborted
   absl::StatusOr<ModelRecord> Commit();
@@ -113,6 +142,9 @@ class Upload {
   Upload(ModelStore* store, UploadMeta meta, std::string temp_path, int fd,
          std::function<void()> on_shutdown);
   void CloseAndRemoveLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Decides, from the first bytes, whether this is a signed image (then verified as it streams)
+  // or unsigned content (refused unless the store allows it).
+  absl::Status CheckContent(const std::string& bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ModelStore* const store_;
   const UploadMeta meta_;
@@ -126,6 +158,9 @@ class Upload {
   uint64_t writeback_start_ = 0;
   std::string head_;  // first bytes, for kind sniffing
   std::unique_ptr<crypto::Sha256Pipeline> hasher_ ABSL_GUARDED_BY(mu_);
+  // Set once the first bytes show a signed image; fed every byte.
+  std::unique_ptr<image::ImageVerifier> verifier_ ABSL_GUARDED_BY(mu_);
+  bool content_checked_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // A verified blob opened for reading (see ModelStore::OpenBlob).
@@ -147,7 +182,7 @@ class BlobReader {
 
 class ModelStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   static constexpr size_t kMaxNameBytes = 128;
   static constexpr size_t kMaxVersionBytes = 64;
 
@@ -189,6 +224,8 @@ class ModelStore {
   absl::Status CheckConsistency();
 
   uint64_t max_model_bytes() const { return options_.max_model_bytes; }
+  const std::vector<crypto::P256PublicKey>& trusted_keys() const { return options_.trusted_keys; }
+  bool allow_unsigned() const { return options_.allow_unsigned; }
   const std::string& data_dir() const { return options_.data_dir; }
   std::string BlobPath(absl::string_view id) const;
 
@@ -199,7 +236,8 @@ class ModelStore {
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Recover() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<ModelRecord> CommitUpload(const UploadMeta& meta, const std::string& temp_path,
-                                           const std::string& id, uint64_t size, ModelKind kind);
+                                           const std::string& id, uint64_t size, ModelKind kind,
+                                           const SignatureRecord& signature);
   absl::StatusOr<ModelRecord> GetLocked(absl::string_view ref) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::optional<ModelRecord>> QueryOne(Statement& st, bool unique)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
