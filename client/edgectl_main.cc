@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "edge/client/model_client.h"
 #include "edge/client/progress.h"
+#include "image_commands.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace {
@@ -75,6 +76,21 @@ void PrintModel(const v1::Model& m) {
   for (const std::string& r : m.referenced_by())
     absl::StrAppend(&refs, refs.empty() ? "" : ", ", r);
   std::printf("used by:   %s\n", refs.empty() ? "-" : refs.c_str());
+  const v1::Signature& sig = m.signature();
+  if (sig.status() == v1::Signature::VERIFIED) {
+    std::printf("signature: verified, key hash %s\n", sig.key_hash().c_str());
+    const std::string counter =
+        sig.has_security_counter() ? std::to_string(sig.security_counter()) : "-";
+    std::printf("image:     version %s, security counter %s\n", sig.image_version().c_str(),
+                counter.c_str());
+  } else {
+    std::printf("signature: unsigned (accepted because the gateway allows unsigned models)\n");
+  }
+  if (m.has_info()) {
+    std::printf("model:     name %s, efm version %u, arena %u bytes, op set %s\n",
+                m.info().model_name().c_str(), m.info().efm_version(), m.info().arena_bytes(),
+                m.info().opset().empty() ? "-" : "(bitmap)");
+  }
 }
 
 bool Interactive(const Globals& g) { return !g.json && isatty(STDOUT_FILENO); }
@@ -138,6 +154,9 @@ int main(int argc, char** argv) {
   download->add_option("-o,--output", dl_out, "output file (written atomically)")->required();
   download->add_flag("--json", g.json, "print the model as JSON when done");
 
+  int local_rc = -1;  // set by the local (no server) commands
+  edge::client::AddImageCommands(app, &local_rc);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -145,6 +164,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (local_rc >= 0) return local_rc;
   edge::client::ModelClient client(edge::client::Connect(g.server), g.server);
 
   if (upload->parsed()) {
@@ -178,13 +198,19 @@ int main(int argc, char** argv) {
       std::printf("no models stored (upload one with: edgectl upload FILE)\n");
       return 0;
     }
-    std::printf("%-12s  %-24s  %-10s  %-6s  %10s  %-20s  %s\n", "ID", "NAME", "VERSION", "KIND",
-                "SIZE", "CREATED", "USED BY");
+    std::printf("%-12s  %-24s  %-10s  %-6s  %10s  %-20s  %-9s  %-8s  %-12s  %s\n", "ID", "NAME",
+                "VERSION", "KIND", "SIZE", "CREATED", "SIGNATURE", "SEC_CNT", "KEY", "USED BY");
     for (const v1::Model& m : *all) {
-      std::printf("%-12s  %-24s  %-10s  %-6s  %10s  %-20s  %d\n", m.id().substr(0, 12).c_str(),
-                  m.name().c_str(), m.version().c_str(), KindName(m.kind()).c_str(),
-                  ProgressBar::HumanBytes(static_cast<double>(m.size())).c_str(),
-                  Created(m).c_str(), m.referenced_by_size());
+      const v1::Signature& sig = m.signature();
+      const bool verified = sig.status() == v1::Signature::VERIFIED;
+      const std::string counter =
+          sig.has_security_counter() ? std::to_string(sig.security_counter()) : "-";
+      std::printf("%-12s  %-24s  %-10s  %-6s  %10s  %-20s  %-9s  %-8s  %-12s  %d\n",
+                  m.id().substr(0, 12).c_str(), m.name().c_str(), m.version().c_str(),
+                  KindName(m.kind()).c_str(),
+                  ProgressBar::HumanBytes(static_cast<double>(m.size())).c_str(), Created(m).c_str(),
+                  verified ? "verified" : "unsigned", counter.c_str(),
+                  verified ? sig.key_hash().substr(0, 12).c_str() : "-", m.referenced_by_size());
     }
     return 0;
   }

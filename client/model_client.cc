@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "edge/crypto/hex.h"
 #include "edge/crypto/sha256_pipeline.h"
+#include "edge/image/image.h"
 #include "edge/proto/grpc_status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -64,6 +65,28 @@ absl::StatusOr<std::string> Sha256File(const std::string& path) {
   return crypto::FinishHex(hash);
 }
 
+std::string DefaultName(const std::string& path) {
+  // A signed image carries its model name; the gateway insists the two agree.
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  if (in.read(magic, 4) && static_cast<uint8_t>(magic[0]) == 0x3d &&
+      static_cast<uint8_t>(magic[1]) == 0xb8 && static_cast<uint8_t>(magic[2]) == 0xf3 &&
+      static_cast<uint8_t>(magic[3]) == 0x96) {
+    image::ImageVerifier v;
+    (void)v.Update(reinterpret_cast<const uint8_t*>(magic), 4);
+    std::string buf(1 << 16, '\0');
+    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+      if (!v.Update(reinterpret_cast<const uint8_t*>(buf.data()), static_cast<size_t>(in.gcount()))
+               .ok()) {
+        break;
+      }
+    }
+    (void)v.Finish(nullptr, 0);  // no keys: only the parsed TLVs are wanted
+    if (v.parsed().model.has_name) return v.parsed().model.name;
+  }
+  return NameFromPath(path);
+}
+
 ModelClient::ModelClient(std::shared_ptr<grpc::Channel> channel, std::string address)
     : stub_(v1::ModelService::NewStub(std::move(channel))), address_(std::move(address)) {}
 
@@ -90,7 +113,7 @@ absl::StatusOr<v1::Model> ModelClient::Upload(const std::string& path, const Upl
   std::unique_ptr<grpc::ClientWriter<v1::UploadRequest>> writer = stub_->Upload(&ctx, &reply);
   v1::UploadRequest req;
   v1::UploadHeader* h = req.mutable_header();
-  h->set_name(options.name.empty() ? NameFromPath(path) : options.name);
+  h->set_name(options.name.empty() ? DefaultName(path) : options.name);
   h->set_version(options.version);
   h->set_size(static_cast<uint64_t>(size));
   // The SHA-256 is computed while streaming (one read of the file, not two; on a worker

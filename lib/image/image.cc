@@ -271,7 +271,7 @@ Result<VerifiedImage> ImageVerifier::Finish(const crypto::P256PublicKey* keys, s
   if (!have_header_) return Fail(ImageError::kTruncatedHeader);
   if (pos_ < header_.signed_end()) return Fail(ImageError::kTruncated);
 
-  VerifiedImage out;
+  VerifiedImage& out = parsed_;
   out.header = header_;
   out.total_bytes = pos_;
   out.digest = hash_.Finish();

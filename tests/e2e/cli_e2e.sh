@@ -114,5 +114,64 @@ edged_pid=
 check "edged exits 0 on SIGTERM" test "$code" = 0
 check "edged removed edged.addr" test ! -e "$work/data/edged.addr"
 
+
+# --- Signed images: keys, sign, verify, inspect, and a gateway that trusts only its keys. ---
+ctl keygen -o "$work/fleet.pem"
+check "keygen exits 0" test "$(rc)" = 0
+check "keygen writes mode 0600" test "$(stat -c %a "$work/fleet.pem")" = 600
+check "keygen writes PKCS#8 PEM" grep -q "BEGIN PRIVATE KEY" "$work/fleet.pem"
+ctl keygen -o "$work/fleet.pem"
+one_line_error "keygen refuses to overwrite" 1 "ALREADY_EXISTS.*refusing to overwrite"
+"$EDGECTL" pubkey "$work/fleet.pem" >"$work/fleet.pub"
+ctl pubkey "$work/fleet.pem" --format hash
+check "pubkey --format hash equals openssl's DER SHA-256" \
+  test "$(cat "$work/out")" = "$(openssl pkey -in "$work/fleet.pem" -pubout -outform DER | sha256sum | cut -d' ' -f1)"
+ctl pubkey "$work/fleet.pub" --format c
+check "pubkey --format c prints a 91-byte array" grep -q "edge_trusted_pubkey_len = 91" "$work/out"
+"$EDGECTL" keygen -o "$work/rogue.pem" >/dev/null
+
+head -c 4000 /dev/urandom >"$work/lowpass.efm"
+ctl sign "$work/lowpass.efm" -k "$work/fleet.pem" --version 1.4.0 -o "$work/lowpass-1.4.bin"
+check "sign exits 0" test "$(rc)" = 0
+ctl sign "$work/lowpass.efm" -k "$work/fleet.pem" --version 1.0.0 -o "$work/lowpass-1.0.bin"
+ctl sign "$work/lowpass.efm" -k "$work/rogue.pem" --version 2.0.0 -o "$work/rogue.bin"
+ctl verify "$work/lowpass-1.4.bin" -k "$work/fleet.pub"
+check "verify accepts the fleet key" grep -q "verified: lowpass@1.4.0" "$work/out"
+ctl verify "$work/rogue.bin" -k "$work/fleet.pub"
+one_line_error "verify refuses another key" 1 "PERMISSION_DENIED.*not trusted"
+ctl inspect "$work/lowpass-1.4.bin" -k "$work/fleet.pub"
+check "inspect shows header, TLVs and the verdict" \
+  bash -c "grep -q 'version          1.4.0' '$work/out' && grep -q 'SEC_CNT' '$work/out' && grep -q 'signature: VERIFIED' '$work/out'"
+
+"$EDGED" --listen 127.0.0.1:0 --data-dir "$work/strict" --trusted-key "$work/fleet.pub" >"$work/strict.log" 2>&1 &
+edged_pid=$!
+for _ in $(seq 1 500); do [ -s "$work/strict/edged.addr" ] && break; sleep 0.01; done
+export EDGE_SERVER=$(cat "$work/strict/edged.addr")
+
+ctl upload "$work/model.efm"
+one_line_error "a trusting gateway refuses unsigned models" 1 "PERMISSION_DENIED.*unsigned model refused"
+ctl upload "$work/rogue.bin"
+one_line_error "a trusting gateway refuses other keys" 1 "PERMISSION_DENIED.*not trusted"
+cp "$work/lowpass-1.4.bin" "$work/tampered.bin"
+printf 'Z' | dd of="$work/tampered.bin" bs=1 seek=700 conv=notrunc status=none
+ctl upload "$work/tampered.bin"
+one_line_error "a tampered image is refused" 1 "PERMISSION_DENIED.*SHA-256"
+ctl upload "$work/lowpass-1.4.bin"
+check "a signed image uploads under its signed name and version" grep -q "uploaded lowpass@1.4.0" "$work/out"
+ctl upload "$work/lowpass-1.0.bin"
+one_line_error "a lower security counter is refused (downgrade)" 1 "PERMISSION_DENIED.*downgrade"
+ctl --json show lowpass
+check "show --json reports the verified signature" /usr/bin/python3 -c "
+import json,sys; m=json.load(open('$work/out')); s=m['signature']
+sys.exit(0 if s['status']=='VERIFIED' and s['security_counter']==(1<<24)+(4<<16) and s['key_hash']=='$(cat "$work/out" >/dev/null; "$EDGECTL" pubkey "$work/fleet.pem" --format hash)' else 1)"
+ctl ls
+check "ls shows signature status and security counter" grep -qE "lowpass .*verified +17039360" "$work/out"
+check "nothing was left in tmp/ by the refusals" test -z "$(ls -A "$work/strict/tmp")"
+kill -TERM "$edged_pid"
+wait "$edged_pid"
+code=$?
+edged_pid=
+check "the trusting edged exits 0 on SIGTERM" test "$code" = 0
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

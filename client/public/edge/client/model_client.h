@@ -29,6 +29,10 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& address);
 // replaced by '-'.
 std::string NameFromPath(const std::string& path);
 
+// The name an upload of `path` gets when none is given: a signed image's model name TLV, else
+// NameFromPath.
+std::string DefaultName(const std::string& path);
+
 // Hex SHA-256 of a file (streamed).
 absl::StatusOr<std::string> Sha256File(const std::string& path);
 

@@ -146,6 +146,10 @@ class ImageVerifier {
 
   // What went wrong, after a non-OK Update or Finish.
   ImageError error() const { return error_; }
+  // After Finish: what was parsed (header, security counter, model TLVs), also when only the
+  // trust check failed (kMissingSignature, kMissingKeyHash, kUntrustedKey, kBadSignature) —
+  // for tools that describe an image they cannot verify. Never trust it then.
+  const VerifiedImage& parsed() const { return parsed_; }
   uint64_t bytes_seen() const { return pos_; }
 
  private:
@@ -153,6 +157,7 @@ class ImageVerifier {
   Status ParseTlvs(VerifiedImage& out, const uint8_t** sha, const uint8_t** keyhash,
                    const uint8_t** sig, size_t* sig_size);
 
+  VerifiedImage parsed_;
   ImageError error_ = ImageError::kNone;
   bool have_header_ = false;
   bool finished_ = false;
