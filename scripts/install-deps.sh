@@ -9,10 +9,11 @@ packages=(
   # host dependencies
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libspdlog-dev libmbedtls-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev
-  # tests
-  libgtest-dev libgmock-dev python3 sqlite3 bsdutils
-  # portable code for Cortex-M4F
-  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev
+  # tests (openssl: independent checks of keys and signatures; clang + its runtime: libFuzzer)
+  libgtest-dev libgmock-dev python3 sqlite3 bsdutils openssl clang libclang-rt-14-dev
+  # portable code for Cortex-M4F (dpkg-dev: `apt-get source mbedtls`; qemu-user: runs the ARM
+  # heap probe)
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev dpkg-dev qemu-user
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #include "sha256_accel.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif  // defined(__x86_64__)
 
@@ -23,8 +24,14 @@ alignas(16) constexpr uint32_t kK[64] = {
 }  // namespace
 
 bool Sha256AccelAvailable() {
-  static const bool available = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
-                                __builtin_cpu_supports("ssse3");
+  static const bool available = [] {
+    unsigned a, b, c, d;
+    if (__get_cpuid(1, &a, &b, &c, &d) == 0) return false;
+    const bool ssse3 = (c >> 9) & 1, sse41 = (c >> 19) & 1;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return false;
+    const bool sha = (b >> 29) & 1;
+    return ssse3 && sse41 && sha;
+  }();
   return available;
 }
 

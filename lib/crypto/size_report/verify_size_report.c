@@ -12,8 +12,8 @@ volatile int edge_verify_result; /* keeps the result (and so the whole path) ali
 
 int main(void) {
   mbedtls_memory_buffer_alloc_init(mbedtls_heap, sizeof mbedtls_heap);
-  edge_verify_result =
-      edge_verify_path(kEdgeVerifyMessage, sizeof kEdgeVerifyMessage, kEdgeVerifyPublicKey,
-                       sizeof kEdgeVerifyPublicKey, kEdgeVerifySignature, sizeof kEdgeVerifySignature);
+  edge_verify_result = edge_verify_path(kEdgeVerifyMessage, sizeof kEdgeVerifyMessage,
+                                        kEdgeVerifyPublicKey, sizeof kEdgeVerifyPublicKey,
+                                        kEdgeVerifySignature, sizeof kEdgeVerifySignature);
   return edge_verify_result == 0 ? 0 : 1;
 }
