@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "edge/client/model_client.h"
 #include "edge/client/progress.h"
-#include "image_commands.h"
 #include "google/protobuf/util/json_util.h"
+#include "image_commands.h"
 
 namespace {
 namespace v1 = edgefleet::v1;
@@ -40,19 +41,11 @@ std::string ToJson(const google::protobuf::Message& m) {
   return out;
 }
 
+// "MODEL_KIND_EFM" -> "efm".
 std::string KindName(v1::ModelKind k) {
-  switch (k) {
-    case v1::MODEL_KIND_EFM:
-      return "efm";
-    case v1::MODEL_KIND_IMAGE:
-      return "image";
-    case v1::MODEL_KIND_PLUGIN:
-      return "plugin";
-    case v1::MODEL_KIND_OTHER:
-      return "other";
-    default:
-      return "-";
-  }
+  if (k == v1::MODEL_KIND_UNSPECIFIED) return "-";
+  std::string name = absl::AsciiStrToLower(v1::ModelKind_Name(k));
+  return name.substr(std::string("model_kind_").size());
 }
 
 std::string Created(const v1::Model& m) {
@@ -208,8 +201,8 @@ int main(int argc, char** argv) {
       std::printf("%-12s  %-24s  %-10s  %-6s  %10s  %-20s  %-9s  %-8s  %-12s  %d\n",
                   m.id().substr(0, 12).c_str(), m.name().c_str(), m.version().c_str(),
                   KindName(m.kind()).c_str(),
-                  ProgressBar::HumanBytes(static_cast<double>(m.size())).c_str(), Created(m).c_str(),
-                  verified ? "verified" : "unsigned", counter.c_str(),
+                  ProgressBar::HumanBytes(static_cast<double>(m.size())).c_str(),
+                  Created(m).c_str(), verified ? "verified" : "unsigned", counter.c_str(),
                   verified ? sig.key_hash().substr(0, 12).c_str() : "-", m.referenced_by_size());
     }
     return 0;

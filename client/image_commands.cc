@@ -99,7 +99,8 @@ int RunSign(const SignArgs& a) {
   absl::StatusOr<std::string> pem = crypto::ReadSmallFile(a.key);
   if (!pem.ok()) return Fail(pem.status());
   absl::StatusOr<crypto::P256PrivateKey> key = crypto::P256PrivateKey::FromPem(*pem);
-  if (!key.ok()) return Fail(absl::InvalidArgumentError(absl::StrCat(a.key, ": ", key.status().message())));
+  if (!key.ok())
+    return Fail(absl::InvalidArgumentError(absl::StrCat(a.key, ": ", key.status().message())));
   absl::StatusOr<image::ImageVersion> version = image::ParseVersion(a.version);
   if (!version.ok()) return Fail(version.status());
   absl::StatusOr<std::string> payload = crypto::ReadSmallFile(a.input, 0xffffffffu);
@@ -143,8 +144,8 @@ int RunVerifyOrInspect(const std::string& path, const std::vector<std::string>& 
   }
   image::ImageVerifier v;
   Status s = v.Update(reinterpret_cast<const uint8_t*>(data->data()), data->size());
-  Result<image::VerifiedImage> r = s.ok() ? v.Finish(keys->data(), keys->size())
-                                          : Result<image::VerifiedImage>(s);
+  Result<image::VerifiedImage> r =
+      s.ok() ? v.Finish(keys->data(), keys->size()) : Result<image::VerifiedImage>(s);
   const bool trust_only = v.error() == image::ImageError::kUntrustedKey ||
                           v.error() == image::ImageError::kBadSignature ||
                           v.error() == image::ImageError::kMissingSignature ||
@@ -161,8 +162,8 @@ int RunVerifyOrInspect(const std::string& path, const std::vector<std::string>& 
     return r.ok() || (key_paths.empty() && trust_only) ? 0 : 1;
   }
   if (!r.ok()) {
-    return Fail(absl::PermissionDeniedError(
-        absl::StrCat(path, ": ", image::ImageErrorText(v.error()))));
+    return Fail(
+        absl::PermissionDeniedError(absl::StrCat(path, ": ", image::ImageErrorText(v.error()))));
   }
   std::printf("%s: verified: %s@%s, security counter %u, signed by %s (key hash %s)\n",
               path.c_str(), r->model.has_name ? r->model.name : "(no model name)",

@@ -36,16 +36,17 @@ absl::StatusOr<std::unique_ptr<EdgedServer>> EdgedServer::Start(const config::Co
       return absl::InvalidArgumentError(
           absl::StrCat("trusted_keys: ", path, ": ", key.status().message()));
     }
-    spdlog::info("trusting images signed by {} (key hash {})", path,
-                 crypto::ToHex(key->KeyHash()));
+    spdlog::info("trusting images signed by {} (key hash {})", path, crypto::ToHex(key->KeyHash()));
     store_options.trusted_keys.push_back(*key);
   }
   if (config.allow_unsigned) {
-    spdlog::warn("allow_unsigned is ON: unsigned models are accepted. Development only; turn it "
-                 "off on a real gateway");
+    spdlog::warn(
+        "allow_unsigned is ON: unsigned models are accepted. Development only; turn it "
+        "off on a real gateway");
   } else if (store_options.trusted_keys.empty()) {
-    spdlog::warn("no trusted_keys configured: every upload will be refused until a key is "
-                 "trusted (see deploy/edged.yaml)");
+    spdlog::warn(
+        "no trusted_keys configured: every upload will be refused until a key is "
+        "trusted (see deploy/edged.yaml)");
   }
   absl::StatusOr<std::unique_ptr<store::ModelStore>> store =
       store::ModelStore::Open(std::move(store_options));

@@ -14,32 +14,23 @@
 #include "edge/crypto/hex.h"
 #include "edge/crypto/keys.h"
 #include "edge/image/image_builder.h"
+#include "edge/testing/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace edge::store {
 namespace {
 
+using ::edge::testing::CountFiles;
+
 using ::testing::HasSubstr;
 
-std::string MakeTempDir() {
-  char tmpl[] = "/tmp/edge_store_test.XXXXXX";
-  return mkdtemp(tmpl);
-}
+std::string MakeTempDir() { return edge::testing::MakeTempDir("edge_store_test"); }
 
 std::string Sha(absl::string_view bytes) {
   crypto::Sha256 h;
   h.Update(bytes.data(), bytes.size());
   return crypto::FinishHex(h);
-}
-
-int CountFiles(const std::string& dir) {
-  int n = 0;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-    closedir(d);
-  }
-  return n;
 }
 
 class ModelStoreTest : public ::testing::Test {
@@ -379,7 +370,8 @@ class SignedStoreTest : public ModelStoreTest {
     Reopen(1 << 20, /*allow_unsigned=*/false);
   }
   std::string Sign(const std::string& payload, const std::string& version, uint32_t counter) {
-    absl::StatusOr<crypto::P256PrivateKey> key = crypto::P256PrivateKey::FromPem(Fixture("key.pem"));
+    absl::StatusOr<crypto::P256PrivateKey> key =
+        crypto::P256PrivateKey::FromPem(Fixture("key.pem"));
     image::SignOptions o;
     o.version = *image::ParseVersion(version);
     o.security_counter = counter;
@@ -457,7 +449,8 @@ TEST(StoreMigration, VersionOneDatabaseIsMigratedKeepingItsModels) {
   // A store as the first schema left it: one model row and its blob.
   const std::string id = crypto::Sha256Hex("old bytes");
   ASSERT_EQ(system(("mkdir -p " + dir + "/blobs/sha256 && printf 'old bytes' > " + dir +
-                    "/blobs/sha256/" + id).c_str()),
+                    "/blobs/sha256/" + id)
+                       .c_str()),
             0);
   {
     std::ofstream sql(dir + "/v1.sql");

@@ -44,8 +44,8 @@ std::string Pem(absl::string_view label, const unsigned char* der, size_t size) 
   size_t len = 0;
   (void)mbedtls_base64_encode(nullptr, 0, &len, der, size);
   std::string b64(len, '\0');
-  (void)mbedtls_base64_encode(reinterpret_cast<unsigned char*>(b64.data()), b64.size(), &len,
-                              der, size);
+  (void)mbedtls_base64_encode(reinterpret_cast<unsigned char*>(b64.data()), b64.size(), &len, der,
+                              size);
   b64.resize(len);
   std::string out = absl::StrCat("-----BEGIN ", label, "-----\n");
   for (size_t i = 0; i < b64.size(); i += 64) absl::StrAppend(&out, b64.substr(i, 64), "\n");
@@ -120,9 +120,9 @@ absl::StatusOr<std::string> P256PrivateKey::ToPkcs8Pem() const {
   if (n <= 0 || n > 200) return absl::InternalError("cannot encode the private key");
   const unsigned char* sec1 = buf + sizeof(buf) - n;
   static constexpr unsigned char kAlg[] = {0x02, 0x01, 0x00,  // version 0
-                                           0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
-                                           0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
-                                           0xce, 0x3d, 0x03, 0x01, 0x07};
+                                           0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+                                           0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+                                           0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
   std::string body(reinterpret_cast<const char*>(kAlg), sizeof(kAlg));
   body.push_back(0x04);  // OCTET STRING, short or long form length
   if (n < 128) {

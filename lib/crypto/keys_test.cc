@@ -47,9 +47,8 @@ TEST(Keys, GeneratedKeySignsAndVerifies) {
   EXPECT_EQ(VerifyP256(pub, d, reinterpret_cast<const uint8_t*>(bad.data()), bad.size()),
             Status::PermissionDenied());
   std::string trailing = *sig + "x";
-  EXPECT_EQ(
-      VerifyP256(pub, d, reinterpret_cast<const uint8_t*>(trailing.data()), trailing.size()),
-      Status::PermissionDenied());
+  EXPECT_EQ(VerifyP256(pub, d, reinterpret_cast<const uint8_t*>(trailing.data()), trailing.size()),
+            Status::PermissionDenied());
   EXPECT_EQ(VerifyP256(pub, d, nullptr, 0), Status::PermissionDenied());
   absl::StatusOr<P256PrivateKey> other = P256PrivateKey::Generate();
   ASSERT_TRUE(other.ok());
@@ -72,9 +71,10 @@ TEST(Keys, Pkcs8PemRoundTripsAndOpensslReadsIt) {
   ASSERT_GE(fd, 0);
   close(fd);
   std::ofstream(path) << *pem;
-  const std::string ossl_hash =
-      Shell(std::string("openssl pkey -in ") + path + " -pubout -outform DER 2>/dev/null | sha256sum");
-  const std::string ossl_pem = Shell(std::string("openssl pkey -in ") + path + " -pubout 2>/dev/null");
+  const std::string ossl_hash = Shell(std::string("openssl pkey -in ") + path +
+                                      " -pubout -outform DER 2>/dev/null | sha256sum");
+  const std::string ossl_pem =
+      Shell(std::string("openssl pkey -in ") + path + " -pubout 2>/dev/null");
   unlink(path);
   ASSERT_FALSE(ossl_hash.empty()) << "openssl not installed?";
   EXPECT_EQ(ossl_hash.substr(0, 64), ToHex(key->public_key().KeyHash()));
@@ -82,8 +82,8 @@ TEST(Keys, Pkcs8PemRoundTripsAndOpensslReadsIt) {
 }
 
 TEST(Keys, OpensslGeneratedKeysLoad) {
-  const std::string pem = Shell(
-      "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null");
+  const std::string pem =
+      Shell("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null");
   ASSERT_THAT(pem, HasSubstr("BEGIN PRIVATE KEY"));
   absl::StatusOr<P256PrivateKey> key = P256PrivateKey::FromPem(pem);
   ASSERT_TRUE(key.ok()) << key.status();
@@ -95,8 +95,8 @@ TEST(Keys, OpensslGeneratedKeysLoad) {
 TEST(Keys, BadKeysAreInvalidArgument) {
   EXPECT_EQ(P256PrivateKey::FromPem("hello").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(PublicKeyFromPem("").status().code(), absl::StatusCode::kInvalidArgument);
-  const std::string p384 = Shell(
-      "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 2>/dev/null");
+  const std::string p384 =
+      Shell("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 2>/dev/null");
   ASSERT_THAT(p384, HasSubstr("BEGIN PRIVATE KEY"));
   absl::StatusOr<P256PrivateKey> k = P256PrivateKey::FromPem(p384);
   EXPECT_EQ(k.status().code(), absl::StatusCode::kInvalidArgument);
@@ -121,8 +121,7 @@ TEST(Spki, RejectsAnythingButAnUncompressedP256Key) {
   const Sha256Digest d = Digest("x");
   absl::StatusOr<std::string> sig = key->Sign(d);
   ASSERT_TRUE(sig.ok());
-  EXPECT_FALSE(
-      VerifyP256(off, d, reinterpret_cast<const uint8_t*>(sig->data()), sig->size()).ok());
+  EXPECT_FALSE(VerifyP256(off, d, reinterpret_cast<const uint8_t*>(sig->data()), sig->size()).ok());
 }
 
 }  // namespace

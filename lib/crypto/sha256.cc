@@ -2,10 +2,10 @@
 
 #include <mbedtls/sha256.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <new>
-#include <algorithm>
 
 #include "sha256_accel.h"
 

@@ -29,8 +29,8 @@ std::string U32(uint32_t v) {
   return s;
 }
 uint16_t Le16(absl::string_view s, size_t off) {
-  return static_cast<uint16_t>(static_cast<uint8_t>(s[off]) |
-                               static_cast<uint8_t>(s[off + 1]) << 8);
+  return static_cast<uint16_t>(static_cast<uint8_t>(s[off]) | static_cast<uint8_t>(s[off + 1])
+                                                                  << 8);
 }
 uint32_t Le32(absl::string_view s, size_t off) {
   return static_cast<uint32_t>(Le16(s, off)) | static_cast<uint32_t>(Le16(s, off + 2)) << 16;
@@ -153,7 +153,8 @@ std::string DescribeImage(absl::string_view image) {
   const ImageHeader& h = *parsed;
   absl::StrAppendFormat(&out, "header:\n  magic            0x%08x\n  load_addr        0x%08x\n",
                         h.magic, h.load_addr);
-  absl::StrAppendFormat(&out, "  hdr_size         %u\n  protect_tlv_size %u\n  img_size         %u\n",
+  absl::StrAppendFormat(&out,
+                        "  hdr_size         %u\n  protect_tlv_size %u\n  img_size         %u\n",
                         h.hdr_size, h.protect_tlv_size, h.img_size);
   absl::StrAppendFormat(&out, "  flags            0x%08x\n  version          %s\n", h.flags,
                         VersionString(h.version));
@@ -197,19 +198,22 @@ std::string DescribeImage(absl::string_view image) {
           what = absl::StrCat("ECDSA_SIG     ", len, " bytes");
           break;
         case kTlvSecurityCounter:
-          what = absl::StrCat("SEC_CNT       ", len == 4 ? absl::StrCat(Le32(v, 0)) : "(bad length)");
+          what =
+              absl::StrCat("SEC_CNT       ", len == 4 ? absl::StrCat(Le32(v, 0)) : "(bad length)");
           break;
         case kTlvModelName:
           what = absl::StrCat("model name    ", v);
           break;
         case kTlvModelEfmVersion:
-          what = absl::StrCat("efm version   ", len == 4 ? absl::StrCat(Le32(v, 0)) : "(bad length)");
+          what =
+              absl::StrCat("efm version   ", len == 4 ? absl::StrCat(Le32(v, 0)) : "(bad length)");
           break;
         case kTlvModelOpSet:
           what = absl::StrCat("op set        ", crypto::ToHex(bytes, len));
           break;
         case kTlvModelArenaBytes:
-          what = absl::StrCat("arena bytes   ", len == 4 ? absl::StrCat(Le32(v, 0)) : "(bad length)");
+          what =
+              absl::StrCat("arena bytes   ", len == 4 ? absl::StrCat(Le32(v, 0)) : "(bad length)");
           break;
         case kTlvModelPayloadSha256:
           what = absl::StrCat("payload sha256 ", crypto::ToHex(bytes, len));

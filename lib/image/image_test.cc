@@ -1,6 +1,8 @@
 // Signed images: known-answer fixtures made by OpenSSL and a hand-written layout script
 // (tests/fixtures/image/make_fixtures.py), then every attack the gateway and the node must
 // refuse, on the byte level.
+#include "edge/image/image.h"
+
 #include <fstream>
 #include <map>
 #include <random>
@@ -10,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "edge/crypto/hex.h"
 #include "edge/crypto/keys.h"
-#include "edge/image/image.h"
 #include "edge/image/image_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -45,7 +46,8 @@ crypto::P256PublicKey Key(const std::string& pem_file) {
   return k.ok() ? *k : crypto::P256PublicKey{};
 }
 
-Result<VerifiedImage> Verify(const std::string& image, const std::vector<crypto::P256PublicKey>& keys,
+Result<VerifiedImage> Verify(const std::string& image,
+                             const std::vector<crypto::P256PublicKey>& keys,
                              ImageError* error = nullptr) {
   return VerifyImage(reinterpret_cast<const uint8_t*>(image.data()), image.size(), keys.data(),
                      keys.size(), error);
@@ -58,7 +60,8 @@ ImageError ErrorOf(const std::string& image, const std::vector<crypto::P256Publi
 }
 
 uint16_t Le16(const std::string& s, size_t off) {
-  return static_cast<uint16_t>(static_cast<uint8_t>(s[off]) | static_cast<uint8_t>(s[off + 1]) << 8);
+  return static_cast<uint16_t>(static_cast<uint8_t>(s[off]) | static_cast<uint8_t>(s[off + 1])
+                                                                  << 8);
 }
 void Put16(std::string& s, size_t off, uint16_t v) {
   s[off] = static_cast<char>(v);
@@ -117,8 +120,7 @@ TEST_F(ImageTest, KeyHashEqualsOpensslDerSha256) {
 }
 
 TEST_F(ImageTest, OpensslMadeImagesVerifyWithEveryFieldAsLaidOut) {
-  for (const std::string name :
-       {"signed.bin", "signed_hdr32.bin", "unprotected_only.bin"}) {
+  for (const std::string name : {"signed.bin", "signed_hdr32.bin", "unprotected_only.bin"}) {
     SCOPED_TRACE(name);
     const std::string image = Read(name);
     ImageError e;
@@ -128,8 +130,7 @@ TEST_F(ImageTest, OpensslMadeImagesVerifyWithEveryFieldAsLaidOut) {
     EXPECT_EQ(v->header.hdr_size, Num(p + "hdr_size"));
     EXPECT_EQ(v->header.img_size, Num(p + "img_size"));
     EXPECT_EQ(v->header.protect_tlv_size, Num(p + "protect_tlv_size"));
-    EXPECT_EQ(VersionString(v->header.version) +
-                  (v->header.version.build == 0 ? "+0" : ""),
+    EXPECT_EQ(VersionString(v->header.version) + (v->header.version.build == 0 ? "+0" : ""),
               expected_.at(p + "version"));
     EXPECT_EQ(crypto::ToHex(v->digest), expected_.at(p + "digest"));
     EXPECT_EQ(crypto::ToHex(v->key_hash), expected_.at(p + "keyhash"));

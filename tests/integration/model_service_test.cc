@@ -13,6 +13,7 @@
 #include "edge/client/model_client.h"
 #include "edge/crypto/hex.h"
 #include "edge/server/server.h"
+#include "edge/testing/files.h"
 #include "edgefleet/v1/models.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
@@ -20,6 +21,8 @@
 
 namespace edge {
 namespace {
+
+using ::edge::testing::CountFiles;
 
 namespace v1 = edgefleet::v1;
 using ::testing::HasSubstr;
@@ -35,15 +38,6 @@ std::string RandomBytes(size_t n, uint32_t seed) {
   std::string s(n, '\0');
   for (char& c : s) c = static_cast<char>(rng());
   return s;
-}
-
-int CountFiles(const std::string& dir) {
-  int n = 0;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-    closedir(d);
-  }
-  return n;
 }
 
 class ModelServiceTest : public ::testing::Test {

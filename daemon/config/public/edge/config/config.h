@@ -14,7 +14,7 @@ struct Config {
   std::string data_dir = "var";            // relative paths resolve against the working dir
   std::string log_level = "info";          // trace|debug|info|warn|error|critical|off
   uint64_t max_model_bytes = 256ull << 20;
-  uint32_t shutdown_grace_ms = 5000;  // in-flight calls get this long on SIGTERM
+  uint32_t shutdown_grace_ms = 5000;      // in-flight calls get this long on SIGTERM
   std::vector<std::string> trusted_keys;  // PEM files of keys whose signed images are accepted
   bool allow_unsigned = false;            // development only: accept content that isn't signed
 };

@@ -35,14 +35,14 @@ inline constexpr size_t kTlvHeaderBytes = 4;
 
 // TLV types (MCUboot's numbers; 0xA0-0xFE is the vendor range, ours are 0xA0-0xA4).
 enum TlvType : uint16_t {
-  kTlvKeyHash = 0x01,          // 32 bytes: SHA-256 of the signer's DER SubjectPublicKeyInfo
-  kTlvSha256 = 0x10,           // 32 bytes: the image digest
-  kTlvEcdsaSig = 0x22,         // DER ECDSA signature (P-256: 70-72 bytes)
-  kTlvSecurityCounter = 0x50,  // protected, u32
-  kTlvModelName = 0xA0,        // protected, UTF-8, 1..128 bytes
-  kTlvModelEfmVersion = 0xA1,  // protected, u32: .efm format version
-  kTlvModelOpSet = 0xA2,       // protected, 1..32 bytes: little-endian bitmap of required ops
-  kTlvModelArenaBytes = 0xA3,  // protected, u32: planned arena bytes
+  kTlvKeyHash = 0x01,             // 32 bytes: SHA-256 of the signer's DER SubjectPublicKeyInfo
+  kTlvSha256 = 0x10,              // 32 bytes: the image digest
+  kTlvEcdsaSig = 0x22,            // DER ECDSA signature (P-256: 70-72 bytes)
+  kTlvSecurityCounter = 0x50,     // protected, u32
+  kTlvModelName = 0xA0,           // protected, UTF-8, 1..128 bytes
+  kTlvModelEfmVersion = 0xA1,     // protected, u32: .efm format version
+  kTlvModelOpSet = 0xA2,          // protected, 1..32 bytes: little-endian bitmap of required ops
+  kTlvModelArenaBytes = 0xA3,     // protected, u32: planned arena bytes
   kTlvModelPayloadSha256 = 0xA4,  // protected, 32 bytes: SHA-256 of the payload (.efm)
 };
 
@@ -107,7 +107,7 @@ enum class ImageError : uint8_t {
   kTlvOverrun,             // a TLV runs past the end of its area
   kBadTlvLength,           // a known TLV with the wrong length
   kDuplicateTlv,
-  kUnexpectedTlv,          // unknown or misplaced TLV in the unprotected area
+  kUnexpectedTlv,  // unknown or misplaced TLV in the unprotected area
   kMissingHash,
   kHashMismatch,
   kMissingKeyHash,
