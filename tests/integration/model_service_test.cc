@@ -51,14 +51,15 @@ class ModelServiceTest : public ::testing::Test {
     server_.reset();
     (void)system(("rm -rf " + dir_).c_str());
   }
-  void StartServer(uint64_t max_bytes) {
+  void StartServer(uint64_t max_bytes, bool signed_only = false) {
     server_.reset();
     config::Config c;
+    if (signed_only) c.trusted_keys = {EDGE_SOURCE_DIR "/tests/fixtures/image/pub.pem"};
     c.listen = "127.0.0.1:0";
     c.data_dir = dir_;
     c.max_model_bytes = max_bytes;
     c.shutdown_grace_ms = 500;
-    c.allow_unsigned = true;  // these tests are about the registry; signed uploads below
+    c.allow_unsigned = !signed_only;  // most tests are about the registry; signed ones below
     absl::StatusOr<std::unique_ptr<server::EdgedServer>> s = server::EdgedServer::Start(c);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);
@@ -381,6 +382,38 @@ TEST_F(ModelServiceTest, ClientLibraryRoundTripsAFile) {
   EXPECT_EQ(back, data);
   unlink(path.c_str());
   unlink(out.c_str());
+}
+
+TEST_F(ModelServiceTest, TrustingGatewayAcceptsOnlyImagesSignedByItsKeys) {
+  StartServer(64 << 20, /*signed_only=*/true);
+  const std::string dir = EDGE_SOURCE_DIR "/tests/fixtures/image/";
+  ExpectError(RawUpload(Whole("plain", "not an image")), grpc::StatusCode::PERMISSION_DENIED,
+              "unsigned model refused");
+  ExpectError(RawUpload(Whole("lowpass", testing::ReadFile(dir + "signed_other_key.bin"))),
+              grpc::StatusCode::PERMISSION_DENIED, "not trusted");
+  std::string tampered = testing::ReadFile(dir + "signed.bin");
+  tampered[100] ^= 1;  // header padding: covered by the hash
+  ExpectError(RawUpload(Whole("lowpass", tampered)), grpc::StatusCode::PERMISSION_DENIED,
+              "SHA-256");
+  ExpectClean(0);
+
+  v1::Model m;
+  ASSERT_TRUE(RawUpload(Whole("lowpass", testing::ReadFile(dir + "signed.bin")), &m).ok());
+  EXPECT_EQ(m.kind(), v1::MODEL_KIND_IMAGE);
+  EXPECT_EQ(m.version(), "1.2.3+4");
+  EXPECT_EQ(m.signature().status(), v1::Signature::VERIFIED);
+  EXPECT_EQ(m.signature().key_hash(), testing::ReadFile(dir + "keyhash.txt").substr(0, 64));
+  EXPECT_TRUE(m.signature().has_security_counter());
+  EXPECT_EQ(m.signature().security_counter(), 7u);
+  EXPECT_EQ(m.info().model_name(), "lowpass");
+  EXPECT_EQ(m.info().arena_bytes(), 4096u);
+  EXPECT_EQ(m.info().opset(), std::string("\x05\x00\x00\x80", 4));
+  grpc::ClientContext ctx;
+  v1::ListModelsResponse resp;
+  ASSERT_TRUE(stub_->List(&ctx, v1::ListModelsRequest(), &resp).ok());
+  ASSERT_EQ(resp.models_size(), 1);
+  EXPECT_EQ(resp.models(0).signature().security_counter(), 7u);
+  ExpectClean(1);
 }
 
 }  // namespace
