@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "edge/client/model_client.h"
 #include "edge/client/progress.h"
 #include "google/protobuf/util/json_util.h"
@@ -41,11 +42,12 @@ std::string ToJson(const google::protobuf::Message& m) {
   return out;
 }
 
-// "MODEL_KIND_EFM" -> "efm".
+// "MODEL_KIND_EFM" -> "efm"; a kind this edgectl doesn't know (newer server) -> its number.
 std::string KindName(v1::ModelKind k) {
   if (k == v1::MODEL_KIND_UNSPECIFIED) return "-";
-  std::string name = absl::AsciiStrToLower(v1::ModelKind_Name(k));
-  return name.substr(std::string("model_kind_").size());
+  const std::string name = v1::ModelKind_Name(k);
+  if (name.empty()) return absl::StrCat("kind-", static_cast<int>(k));
+  return absl::AsciiStrToLower(absl::StripPrefix(name, "MODEL_KIND_"));
 }
 
 std::string Created(const v1::Model& m) {

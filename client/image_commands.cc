@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "edge/client/model_client.h"
 #include "edge/crypto/hex.h"
 #include "edge/crypto/keys.h"
 #include "edge/image/image.h"
@@ -114,7 +116,18 @@ int RunSign(const SignArgs& a) {
   o.header_size = static_cast<uint16_t>(a.header_size);
   o.version = *version;
   if (a.security_counter >= 0) o.security_counter = static_cast<uint32_t>(a.security_counter);
-  o.model_name = a.name.empty() ? Stem(a.input) : a.name;
+  o.model_name = a.name.empty() ? NameFromPath(a.input) : a.name;
+  // The gateway files the image under this name, so it must be a valid model name.
+  const bool name_ok = !o.model_name.empty() && o.model_name.size() <= image::kMaxModelNameBytes &&
+                       std::isalnum(static_cast<unsigned char>(o.model_name[0])) &&
+                       o.model_name.find_first_not_of(
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                           "0123456789._-") == std::string::npos;
+  if (!name_ok) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--name \"", o.model_name,
+        "\": use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit")));
+  }
   // TODO(edgefleet#3): fill efm version, op set and arena bytes from the .efm itself once the
   // model format lands; until then they come from the flags.
   if (a.efm_version >= 0) o.efm_version = static_cast<uint32_t>(a.efm_version);

@@ -52,7 +52,7 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      // The client half-closed (or the call is dead: then OnCancel already aborted).
+      // The client half-closed, or the call is dead (cancelled: see OnClientDone).
       OnClientDone();
       return;
     }
@@ -91,11 +91,10 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
         // holds while it calls back into FinishOnce (mu_).
         absl::StatusOr<std::unique_ptr<store::Upload>> u =
             store_.BeginUpload(std::move(meta), [this] {
+              // Called only while this upload is still running, so before any Finish and
+              // before OnDone: the client gets UNAVAILABLE ("retry") at once.
               FinishOnce(absl::UnavailableError(
                   "edged is shutting down; the upload was discarded, retry it"));
-              // A read is still outstanding; without this the call lingers until the
-              // shutdown grace period cancels it.
-              ctx_->TryCancel();
             });
         if (!u.ok()) return u.status();
         absl::MutexLock lock(&mu_);
@@ -128,6 +127,11 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
   }
 
   void OnClientDone() {
+    if (ctx_->IsCancelled()) {  // OnCancel and this may come in either order
+      if (store::Upload* upload = current_upload()) upload->Abort();
+      FinishOnce(absl::CancelledError("upload cancelled"));
+      return;
+    }
     store::Upload* upload = current_upload();
     if (upload == nullptr) {
       FinishOnce(
@@ -149,11 +153,13 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadRequest> {
     FinishOnce(s);
   }
 
-  void FinishOnce(const absl::Status& s) {
+  // Returns true if this call finished the RPC.
+  bool FinishOnce(const absl::Status& s) {
     absl::MutexLock lock(&mu_);
-    if (finished_) return;
+    if (finished_) return false;
     finished_ = true;
     Finish(proto::ToGrpc(s));
+    return true;
   }
 
   store::ModelStore& store_;

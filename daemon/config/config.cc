@@ -32,7 +32,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, Config base) {
   if (root.IsNull()) return base;
   if (!root.IsMap()) return absl::InvalidArgumentError("config must be a YAML mapping");
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) return absl::InvalidArgumentError("config keys must be plain names");
+    const std::string key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
     absl::Status s;
     if (key == "listen") {

@@ -51,6 +51,7 @@ TEST(Config, ErrorsNameTheKey) {
   EXPECT_THAT(ParseConfig("log_level: loud").status().message(), HasSubstr("log_level"));
   EXPECT_EQ(ParseConfig("[1, 2]").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseConfig("a: [").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseConfig("? [a, b]\n: 1\n").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(LoadConfigFile("/nonexistent.yaml").status().code(), absl::StatusCode::kNotFound);
 }
 

@@ -31,6 +31,13 @@ absl::StatusOr<std::unique_ptr<EdgedServer>> EdgedServer::Start(const config::Co
     if (!pem.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("trusted_keys: ", pem.status().message()));
     }
+    if (pem->find("PRIVATE KEY") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("trusted_keys: ", path,
+                       " is a private key; give its public half instead (edgectl "
+                       "pubkey ",
+                       path, " > ", path, ".pub) and keep the private key off the gateway"));
+    }
     absl::StatusOr<crypto::P256PublicKey> key = crypto::PublicKeyFromPem(*pem);
     if (!key.ok()) {
       return absl::InvalidArgumentError(
@@ -50,7 +57,13 @@ absl::StatusOr<std::unique_ptr<EdgedServer>> EdgedServer::Start(const config::Co
   }
   absl::StatusOr<std::unique_ptr<store::ModelStore>> store =
       store::ModelStore::Open(std::move(store_options));
-  if (!store.ok()) return store.status();
+  if (!store.ok()) {
+    // Whatever went wrong with the data dir is not "cannot listen": report it as such.
+    absl::StatusCode code = store.status().code() == absl::StatusCode::kDataLoss
+                                ? absl::StatusCode::kDataLoss
+                                : absl::StatusCode::kFailedPrecondition;
+    return absl::Status(code, absl::StrCat("data dir: ", store.status().message()));
+  }
   out->store_ = std::move(*store);
   out->model_service_ = std::make_unique<api::ModelServiceImpl>(*out->store_);
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,7 +68,7 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == ModelStore::kSchem
 absl::Status ErrnoStatus(absl::string_view what, const std::string& path, int err = errno) {
   std::string msg = absl::StrCat(what, " ", path, ": ", std::strerror(err));
   if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(msg);
-  if (err == ENOENT) return absl::NotFoundError(msg);
+  if (err == EACCES || err == EPERM || err == EROFS) return absl::FailedPreconditionError(msg);
   return absl::UnavailableError(msg);
 }
 
@@ -248,20 +249,34 @@ void Upload::CloseAndRemoveLocked() {
   unlink(temp_path_.c_str());
 }
 
-void Upload::Abort(absl::Status why) {
+bool Upload::Abort(absl::Status why) {
   absl::MutexLock lock(&mu_);
-  if (done_) return;
+  if (done_) return false;
   done_ = true;
   abort_status_ = std::move(why);
   CloseAndRemoveLocked();
+  return true;
 }
 
+// Trust failures (unsigned, unknown signer, bad signature, content that doesn't match its
+// signed digest) are PERMISSION_DENIED; an image that isn't well-formed is INVALID_ARGUMENT.
 static absl::Status ImageRefused(const image::ImageVerifier& v) {
-  std::string why = image::ImageErrorText(v.error());
-  if (v.error() == image::ImageError::kUntrustedKey) {
-    absl::StrAppend(&why, "; add the signer's public key to trusted_keys in the edged config");
+  using image::ImageError;
+  const std::string why = image::ImageErrorText(v.error());
+  switch (v.error()) {
+    case ImageError::kUntrustedKey:
+      return absl::PermissionDeniedError(
+          absl::StrCat("signed image refused: ", why,
+                       "; add the signer's public key to trusted_keys in the edged config"));
+    case ImageError::kMissingSignature:
+    case ImageError::kMissingKeyHash:
+    case ImageError::kBadSignature:
+    case ImageError::kHashMismatch:
+      return absl::PermissionDeniedError(absl::StrCat("signed image refused: ", why));
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("malformed signed image: ", why, "; re-create it with `edgectl sign`"));
   }
-  return absl::PermissionDeniedError(absl::StrCat("signed image refused: ", why));
 }
 
 absl::Status Upload::CheckContent(const std::string& bytes) {
@@ -371,7 +386,12 @@ absl::StatusOr<ModelRecord> Upload::Commit() {
     sig.security_counter = v->security_counter;
     sig.image_version = image::VersionString(v->header.version);
     const image::ModelInfo& mi = v->model;
-    if (mi.has_name) sig.model_name.assign(mi.name, mi.name_size);
+    if (!mi.has_name) {
+      // Downgrade protection is per model name; a name the client picks would sidestep it.
+      return fail(absl::InvalidArgumentError(
+          "signed image has no model name TLV (0xA0); sign it with `edgectl sign --name NAME`"));
+    }
+    sig.model_name.assign(mi.name, mi.name_size);
     sig.efm_version = mi.efm_version;
     sig.arena_bytes = mi.arena_bytes;
     sig.opset_hex = crypto::ToHex(mi.opset, mi.opset_size);
@@ -430,7 +450,10 @@ absl::StatusOr<std::unique_ptr<ModelStore>> ModelStore::Open(StoreOptions option
 
 ModelStore::ModelStore(StoreOptions options) : options_(std::move(options)) {}
 
-ModelStore::~ModelStore() { AbortAllUploads(); }
+ModelStore::~ModelStore() {
+  AbortAllUploads();
+  if (lock_fd_ >= 0) close(lock_fd_);
+}
 
 std::string ModelStore::BlobPath(absl::string_view id) const {
   return absl::StrCat(options_.data_dir, "/blobs/sha256/", id);
@@ -438,9 +461,20 @@ std::string ModelStore::BlobPath(absl::string_view id) const {
 
 absl::Status ModelStore::Init() {
   const std::string& dir = options_.data_dir;
-  for (const std::string& d : {dir, dir + "/blobs", dir + "/blobs/sha256", dir + "/tmp"}) {
+  if (absl::Status s = MakeDir(dir); !s.ok()) return s;
+  // One process per data dir: recovery below deletes temp files and orphan blobs, which would
+  // wreck a running edged's uploads. The lock goes away with the process.
+  const std::string lock_path = dir + "/edged.lock";
+  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return ErrnoStatus("open", lock_path);
+  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data dir ", dir, " is in use by another edged; stop it or pick another --data-dir"));
+  }
+  for (const std::string& d : {dir + "/blobs", dir + "/blobs/sha256", dir + "/tmp"}) {
     if (absl::Status s = MakeDir(d); !s.ok()) return s;
   }
+  (void)FsyncDir(dir);
   absl::MutexLock lock(&mu_);
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir + "/edged.db");
   if (!db.ok()) return db.status();
@@ -573,7 +607,11 @@ absl::StatusOr<std::unique_ptr<Upload>> ModelStore::BeginUpload(UploadMeta meta,
   Step("upload.temp_created");
   std::unique_ptr<Upload> upload(
       new Upload(this, std::move(meta), path, fd, std::move(on_shutdown)));
-  absl::MutexLock lock(&uploads_mu_);
+  absl::MutexLock lock(&uploads_mu_);  // released before `upload` is destroyed (Unregister)
+  if (shutting_down_) {
+    upload->Abort();
+    return absl::UnavailableError("edged is shutting down; retry the upload");
+  }
   uploads_.insert(upload.get());
   return upload;
 }
@@ -585,9 +623,14 @@ void ModelStore::Unregister(Upload* upload) {
 
 void ModelStore::AbortAllUploads() {
   absl::MutexLock lock(&uploads_mu_);
+  shutting_down_ = true;
   for (Upload* u : uploads_) {
-    u->Abort(absl::UnavailableError("edged is shutting down; the upload was discarded, retry it"));
-    if (u->on_shutdown_) u->on_shutdown_();
+    // Only uploads this call really ended (not ones already committed or failed) are told.
+    if (u->Abort(absl::UnavailableError("edged is shutting down; the upload was discarded, "
+                                        "retry it")) &&
+        u->on_shutdown_) {
+      u->on_shutdown_();
+    }
   }
 }
 
@@ -597,8 +640,16 @@ absl::StatusOr<ModelRecord> ModelStore::CommitUpload(const UploadMeta& meta,
                                                      ModelKind kind,
                                                      const SignatureRecord& signature) {
   absl::MutexLock lock(&mu_);
-  // Same content already stored?
-  absl::StatusOr<ModelRecord> existing = GetLocked(id);
+  // Same content already stored? (By id only: the ref resolver would also match names.)
+  absl::StatusOr<ModelRecord> existing = absl::NotFoundError("");
+  {
+    absl::StatusOr<Statement> st = db_->Prepare(absl::StrCat(kSelectColumns, " WHERE id = ?"));
+    if (!st.ok()) return st.status();
+    st->Bind(1, id);
+    absl::StatusOr<std::optional<ModelRecord>> row = QueryOne(*st, /*unique=*/false);
+    if (!row.ok()) return row.status();
+    if (row->has_value()) existing = std::move(**row);
+  }
   if (existing.ok()) {
     if (existing->name == meta.name &&
         (meta.version.empty() || meta.version == existing->version)) {
@@ -616,8 +667,9 @@ absl::StatusOr<ModelRecord> ModelStore::CommitUpload(const UploadMeta& meta,
     version = *next;
   }
   if (absl::Status s = CheckNameVersionFree(meta.name, version, id); !s.ok()) return s;
-  if (signature.has_security_counter) {
-    // Downgrade protection: never accept a lower counter than one already trusted for the name.
+  if (signature.status == SignatureStatus::kVerified) {
+    // Downgrade protection: never accept a lower counter than one already trusted for the name
+    // (an image without a counter counts as 0).
     absl::StatusOr<Statement> st = db_->Prepare(
         "SELECT MAX(security_counter), COUNT(*) FROM models WHERE name = ? AND sig_status = 1 "
         "AND security_counter IS NOT NULL");
@@ -625,11 +677,12 @@ absl::StatusOr<ModelRecord> ModelStore::CommitUpload(const UploadMeta& meta,
     st->Bind(1, meta.name);
     absl::StatusOr<bool> row = st->Step();
     if (!row.ok()) return row.status();
-    if (*row && st->ColumnInt(1) > 0 &&
-        static_cast<int64_t>(signature.security_counter) < st->ColumnInt(0)) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "downgrade refused: security counter ", signature.security_counter, " is lower than ",
-          st->ColumnInt(0), ", already trusted for model ", meta.name));
+    const int64_t counter =
+        signature.has_security_counter ? static_cast<int64_t>(signature.security_counter) : 0;
+    if (*row && st->ColumnInt(1) > 0 && counter < st->ColumnInt(0)) {
+      return absl::PermissionDeniedError(absl::StrCat("downgrade refused: security counter ",
+                                                      counter, " is lower than ", st->ColumnInt(0),
+                                                      ", already trusted for model ", meta.name));
     }
   }
 
@@ -878,6 +931,11 @@ absl::Status ModelStore::RemoveReference(absl::string_view model_id, absl::strin
 }
 
 absl::Status ModelStore::CheckConsistency() {
+  bool uploads_in_flight;
+  {
+    absl::MutexLock ulock(&uploads_mu_);  // never held together with mu_
+    uploads_in_flight = !uploads_.empty();
+  }
   absl::MutexLock lock(&mu_);
   absl::flat_hash_set<std::string> ids;
   absl::StatusOr<Statement> st = db_->Prepare("SELECT id, size FROM models");
@@ -901,9 +959,8 @@ absl::Status ModelStore::CheckConsistency() {
   for (const std::string& name : ListDir(options_.data_dir + "/blobs/sha256")) {
     if (!ids.contains(name)) return absl::DataLossError(absl::StrCat("orphan blob ", name));
   }
-  if (!ListDir(options_.data_dir + "/tmp").empty()) {
-    absl::MutexLock ulock(&uploads_mu_);
-    if (uploads_.empty()) return absl::DataLossError("leftover temp files in tmp/");
+  if (!uploads_in_flight && !ListDir(options_.data_dir + "/tmp").empty()) {
+    return absl::DataLossError("leftover temp files in tmp/");
   }
   return absl::OkStatus();
 }

@@ -213,7 +213,8 @@ TEST_F(ModelStoreTest, KindIsSniffedAndMustAgree) {
   // is refused.
   std::string image = std::string("\x3d\xb8\xf3\x96", 4) + std::string(60, '\0');
   absl::StatusOr<ModelRecord> m = Put("img", image);
-  EXPECT_EQ(m.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(m.status().message(), HasSubstr("malformed signed image"));
   EXPECT_EQ(SniffKind(image), ModelKind::kImage);
   EXPECT_EQ(SniffKind(std::string("\x10\0\0\0EFM0", 8)), ModelKind::kEfm);
   UploadMeta meta{"x", "", 5, "", ModelKind::kImage};
@@ -423,8 +424,9 @@ TEST_F(SignedStoreTest, UntrustedTamperedOrMisnamedImagesAreRefused) {
   EXPECT_EQ(m.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(m.status().message(), HasSubstr("SHA-256"));
   m = Put("lowpass", Fixture("signed.bin").substr(0, 3000));
-  EXPECT_EQ(m.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(m.status().message(), HasSubstr("truncated"));
+  EXPECT_THAT(m.status().message(), HasSubstr("edgectl sign"));
   m = Put("other-name", Fixture("signed.bin"));
   EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(m.status().message(), HasSubstr("lowpass"));
@@ -442,6 +444,41 @@ TEST_F(SignedStoreTest, LowerSecurityCounterIsRefused) {
   EXPECT_TRUE(Put("lowpass", Sign("another v5 build", "1.0.5+1", 5)).ok());
   EXPECT_TRUE(Put("lowpass", Sign("v6 model", "1.0.6", 6)).ok());
   EXPECT_EQ(CountFiles(dir_ + "/blobs/sha256"), 3);
+  // Downgrade protection is per name, so an image must carry its name.
+  absl::StatusOr<ModelRecord> nameless = Put("lowpass", Fixture("signed_hdr32.bin"));
+  EXPECT_EQ(nameless.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(nameless.status().message(), HasSubstr("no model name"));
+}
+
+TEST_F(SignedStoreTest, ImageWithoutCounterAfterOneWithIsADowngrade) {
+  ASSERT_TRUE(Put("lowpass", Sign("v5 model", "1.0.5", 5)).ok());
+  absl::StatusOr<crypto::P256PrivateKey> key = crypto::P256PrivateKey::FromPem(Fixture("key.pem"));
+  ASSERT_TRUE(key.ok());
+  image::SignOptions o;
+  o.version = *image::ParseVersion("9.0.0");
+  o.write_security_counter = false;  // as imgtool signs without -s
+  o.model_name = "lowpass";
+  absl::StatusOr<std::string> img = image::BuildSignedImage("old build, no counter", o, *key);
+  ASSERT_TRUE(img.ok());
+  absl::StatusOr<ModelRecord> m = Put("lowpass", *img);
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(m.status().message(), HasSubstr("security counter 0 is lower than 5"));
+}
+
+TEST_F(SignedStoreTest, SecondStoreOnTheSameFolderIsRefused) {
+  StoreOptions o;
+  o.data_dir = dir_;
+  absl::StatusOr<std::unique_ptr<ModelStore>> second = ModelStore::Open(o);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(second.status().message(), HasSubstr("in use by another edged"));
+}
+
+TEST_F(SignedStoreTest, UploadsAfterShutdownBeganAreUnavailable) {
+  store_->AbortAllUploads();
+  UploadMeta meta{"lowpass", "", 10, "", ModelKind::kUnspecified};
+  absl::StatusOr<std::unique_ptr<Upload>> u = store_->BeginUpload(meta);
+  EXPECT_EQ(u.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(CountFiles(dir_ + "/tmp"), 0);
 }
 
 TEST(StoreMigration, VersionOneDatabaseIsMigratedKeepingItsModels) {

@@ -95,8 +95,10 @@ absl::StatusOr<std::string> BuildSignedImage(absl::string_view payload, const Si
   }
   // Protected TLVs: security counter first, then ours by type.
   std::string prot_tlvs;
-  PutTlv(prot_tlvs, kTlvSecurityCounter,
-         U32(o.security_counter.value_or(AutoSecurityCounter(o.version))));
+  if (o.write_security_counter) {
+    PutTlv(prot_tlvs, kTlvSecurityCounter,
+           U32(o.security_counter.value_or(AutoSecurityCounter(o.version))));
+  }
   if (!o.model_name.empty()) PutTlv(prot_tlvs, kTlvModelName, o.model_name);
   if (o.efm_version) PutTlv(prot_tlvs, kTlvModelEfmVersion, U32(*o.efm_version));
   if (!o.opset.empty()) PutTlv(prot_tlvs, kTlvModelOpSet, o.opset);

@@ -58,9 +58,9 @@ check "downloaded bytes are identical" cmp -s "$work/model.efm" "$work/back.efm"
 check "no .part file left" test ! -e "$work/back.efm.part"
 
 # Progress bar when stdout is a terminal (script(1) gives edgectl a pty).
-if command -v script >/dev/null; then
+if command -v script >/dev/null && script -qec true /dev/null </dev/null >/dev/null 2>&1; then
   head -c 3000000 /dev/urandom >"$work/big.bin"
-  script -qec "$EDGECTL upload $work/big.bin --name big" /dev/null >"$work/tty" 2>&1
+  script -qec "$EDGECTL upload $work/big.bin --name big" /dev/null </dev/null >"$work/tty" 2>&1
   check "upload shows a progress bar with a rate on a terminal" grep -qE "100%.*MiB/s" "$work/tty"
   ctl upload "$work/big.bin" --name big
   check "no progress bar when stdout is not a terminal" bash -c "! grep -q 'MiB/s' '$work/out'"
@@ -135,6 +135,8 @@ ctl sign "$work/lowpass.efm" -k "$work/fleet.pem" --version 1.4.0 -o "$work/lowp
 check "sign exits 0" test "$(rc)" = 0
 ctl sign "$work/lowpass.efm" -k "$work/fleet.pem" --version 1.0.0 -o "$work/lowpass-1.0.bin"
 ctl sign "$work/lowpass.efm" -k "$work/rogue.pem" --version 2.0.0 -o "$work/rogue.bin"
+ctl sign "$work/lowpass.efm" -k "$work/fleet.pem" --version 1.0.0 --name "bad name" -o "$work/x.bin"
+one_line_error "sign refuses a model name the gateway would refuse" 1 "INVALID_ARGUMENT.*--name"
 ctl verify "$work/lowpass-1.4.bin" -k "$work/fleet.pub"
 check "verify accepts the fleet key" grep -q "verified: lowpass@1.4.0" "$work/out"
 ctl verify "$work/rogue.bin" -k "$work/fleet.pub"
@@ -146,6 +148,7 @@ check "inspect shows header, TLVs and the verdict" \
 "$EDGED" --listen 127.0.0.1:0 --data-dir "$work/strict" --trusted-key "$work/fleet.pub" >"$work/strict.log" 2>&1 &
 edged_pid=$!
 for _ in $(seq 1 500); do [ -s "$work/strict/edged.addr" ] && break; sleep 0.01; done
+[ -s "$work/strict/edged.addr" ] || { bad "trusting edged started" "$(cat "$work/strict.log")"; exit 1; }
 export EDGE_SERVER=$(cat "$work/strict/edged.addr")
 
 ctl upload "$work/model.efm"
@@ -156,6 +159,9 @@ cp "$work/lowpass-1.4.bin" "$work/tampered.bin"
 printf 'Z' | dd of="$work/tampered.bin" bs=1 seek=700 conv=notrunc status=none
 ctl upload "$work/tampered.bin"
 one_line_error "a tampered image is refused" 1 "PERMISSION_DENIED.*SHA-256"
+head -c 3000 "$work/lowpass-1.4.bin" >"$work/truncated.bin"
+ctl upload "$work/truncated.bin"
+one_line_error "a truncated image is refused as malformed" 1 "INVALID_ARGUMENT.*truncated"
 ctl upload "$work/lowpass-1.4.bin"
 check "a signed image uploads under its signed name and version" grep -q "uploaded lowpass@1.4.0" "$work/out"
 ctl upload "$work/lowpass-1.0.bin"

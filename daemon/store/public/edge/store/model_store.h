@@ -133,7 +133,8 @@ class Upload {
 
   // Discards the upload and its temp file; idempotent and thread-safe. Later calls to Append
   // and Commit return `why`.
-  void Abort(absl::Status why = absl::CancelledError("upload was cancelled"));
+  // Returns true if this call ended the upload (false if it had already committed or ended).
+  bool Abort(absl::Status why = absl::CancelledError("upload was cancelled"));
 
   uint64_t received() const { return received_; }
 
@@ -186,9 +187,10 @@ class ModelStore {
   static constexpr size_t kMaxNameBytes = 128;
   static constexpr size_t kMaxVersionBytes = 64;
 
-  // Opens or creates the store: creates folders, migrates the schema, removes temp files and
-  // orphan blobs left by a crash. Returns UNAVAILABLE if the folder is not usable, DATA_LOSS if
-  // the database is corrupt, FAILED_PRECONDITION if it is newer than this build.
+  // Opens or creates the store: locks the folder (one edged per data dir), creates folders,
+  // migrates the schema, removes temp files and orphan blobs left by a crash. Returns
+  // FAILED_PRECONDITION if the folder is locked by another process, not writable, or its
+  // database is newer than this build; DATA_LOSS if the database is corrupt.
   static absl::StatusOr<std::unique_ptr<ModelStore>> Open(StoreOptions options);
   ~ModelStore();
 
@@ -215,10 +217,10 @@ class ModelStore {
   absl::Status RemoveReference(absl::string_view model_id, absl::string_view holder);
 
   // Aborts every upload in flight (their temp files are removed); they fail with UNAVAILABLE
-  // ("shutting down; retry"). Used on shutdown.
+  // ("shutting down; retry"), and so does every later BeginUpload. Used on shutdown.
   void AbortAllUploads();
 
-  // Full consistency check (for tests and `edged --check`): every row has a blob of the
+  // Full consistency check (for tests): every row has a blob of the
   // right size and hash, no orphan blobs, no temp files. Returns DATA_LOSS naming the first
   // problem.
   absl::Status CheckConsistency();
@@ -256,6 +258,8 @@ class ModelStore {
   std::unique_ptr<Database> db_ ABSL_GUARDED_BY(mu_);
   absl::Mutex uploads_mu_;  // never held while taking mu_
   absl::flat_hash_set<Upload*> uploads_ ABSL_GUARDED_BY(uploads_mu_);
+  bool shutting_down_ ABSL_GUARDED_BY(uploads_mu_) = false;
+  int lock_fd_ = -1;  // flock on <data_dir>/edged.lock
   uint64_t temp_counter_ ABSL_GUARDED_BY(uploads_mu_) = 0;
 };
 

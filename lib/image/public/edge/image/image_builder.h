@@ -19,6 +19,7 @@ struct SignOptions {
   // Protected SEC_CNT TLV. Unset: derived from the version as imgtool's `-s auto` does,
   // (major << 24) + (minor << 16) + revision.
   std::optional<uint32_t> security_counter;
+  bool write_security_counter = true;  // false: no SEC_CNT TLV at all (as imgtool without -s)
   // Our model TLVs; empty/unset ones are left out.
   std::string model_name;
   std::optional<uint32_t> efm_version;
