@@ -134,8 +134,6 @@ absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
   return Statement(db_, stmt, std::string(sql));
 }
 
-int64_t Database::changes() const { return sqlite3_changes64(db_); }
-
 absl::StatusOr<int> Database::user_version() {
   absl::StatusOr<Statement> st = Prepare("PRAGMA user_version");
   if (!st.ok()) return st.status();

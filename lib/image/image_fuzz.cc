@@ -1,4 +1,4 @@
-// libFuzzer target for the image parser + verifier (STYLE P13). Built with clang
+// libFuzzer target for the image parser + verifier and the describer (STYLE P13). Built with clang
 // -fsanitize=fuzzer,address,undefined by the `fuzz` preset and run in CI for a fixed time,
 // seeded with tests/fixtures/image/*.bin; image_fuzz_seed_test.cc runs the same function over
 // the seeds (and their truncations and bit flips) in every ordinary test run.
@@ -8,6 +8,7 @@
 
 #include "edge/crypto/ecdsa_p256.h"
 #include "edge/image/image.h"
+#include "edge/image/image_builder.h"
 
 namespace {
 
@@ -57,5 +58,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(streamed.ok() == whole.ok());
   Check(v.error() == whole_error);
   if (streamed.ok()) Check(streamed->digest == whole->digest);
+
+  // The describer (edgectl inspect) walks the same untrusted bytes on its own.
+  const std::string text =
+      edge::image::DescribeImage(absl::string_view(reinterpret_cast<const char*>(data), size));
+  Check(!text.empty());
   return 0;
 }

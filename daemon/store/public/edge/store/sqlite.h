@@ -55,7 +55,6 @@ class Database {
 
   absl::Status Exec(absl::string_view sql);
   absl::StatusOr<Statement> Prepare(absl::string_view sql);
-  int64_t changes() const;
 
   // Schema version (PRAGMA user_version).
   absl::StatusOr<int> user_version();
