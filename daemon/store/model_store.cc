@@ -386,12 +386,9 @@ absl::StatusOr<ModelRecord> Upload::Commit() {
     sig.security_counter = v->security_counter;
     sig.image_version = image::VersionString(v->header.version);
     const image::ModelInfo& mi = v->model;
-    if (!mi.has_name) {
-      // Downgrade protection is per model name; a name the client picks would sidestep it.
-      return fail(absl::InvalidArgumentError(
-          "signed image has no model name TLV (0xA0); sign it with `edgectl sign --name NAME`"));
-    }
-    sig.model_name.assign(mi.name, mi.name_size);
+    // Images from other MCUboot tools (imgtool) carry no model name; they are filed under the
+    // upload's name, and downgrade protection then keys on that name.
+    if (mi.has_name) sig.model_name.assign(mi.name, mi.name_size);
     sig.efm_version = mi.efm_version;
     sig.arena_bytes = mi.arena_bytes;
     sig.opset_hex = crypto::ToHex(mi.opset, mi.opset_size);

@@ -444,10 +444,12 @@ TEST_F(SignedStoreTest, LowerSecurityCounterIsRefused) {
   EXPECT_TRUE(Put("lowpass", Sign("another v5 build", "1.0.5+1", 5)).ok());
   EXPECT_TRUE(Put("lowpass", Sign("v6 model", "1.0.6", 6)).ok());
   EXPECT_EQ(CountFiles(dir_ + "/blobs/sha256"), 3);
-  // Downgrade protection is per name, so an image must carry its name.
+  // An image without a name TLV (as imgtool makes them) is filed under the upload's name and
+  // checked against that name's counters (its 65536 is above the 6 stored).
   absl::StatusOr<ModelRecord> nameless = Put("lowpass", Fixture("signed_hdr32.bin"));
-  EXPECT_EQ(nameless.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(nameless.status().message(), HasSubstr("no model name"));
+  EXPECT_TRUE(nameless.ok()) << nameless.status();
+  EXPECT_EQ(nameless->signature.model_name, "");
+  EXPECT_EQ(nameless->version, "0.0.1");
 }
 
 TEST_F(SignedStoreTest, ImageWithoutCounterAfterOneWithIsADowngrade) {
@@ -463,6 +465,16 @@ TEST_F(SignedStoreTest, ImageWithoutCounterAfterOneWithIsADowngrade) {
   absl::StatusOr<ModelRecord> m = Put("lowpass", *img);
   EXPECT_EQ(m.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(m.status().message(), HasSubstr("security counter 0 is lower than 5"));
+}
+
+TEST_F(SignedStoreTest, ImagesFromOtherMcubootToolsAreAccepted) {
+  // No protected TLVs at all (no model name, no security counter), as `imgtool sign` without
+  // -s makes them: filed under the upload's name, counter treated as 0.
+  absl::StatusOr<ModelRecord> m = Put("plain-mcuboot", Fixture("unprotected_only.bin"));
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->version, "2.0.0");
+  EXPECT_EQ(m->signature.status, SignatureStatus::kVerified);
+  EXPECT_FALSE(m->signature.has_security_counter);
 }
 
 TEST_F(SignedStoreTest, SecondStoreOnTheSameFolderIsRefused) {

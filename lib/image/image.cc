@@ -18,6 +18,18 @@ void Put32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
+// imgtool --pad-sig (for MCUboot < 1.5) zero-pads the DER signature to 72 bytes. Like MCUboot,
+// accept that padding, and only that: the DER length decides, the rest must be zeros.
+size_t DerSignatureSize(const uint8_t* sig, size_t size) {
+  if (size < 2 || sig[0] != 0x30 || sig[1] >= 0x80) return size;  // not short-form DER
+  const size_t der = size_t{2} + sig[1];
+  if (der >= size) return size;
+  for (size_t i = der; i < size; ++i) {
+    if (sig[i] != 0) return size;  // garbage after the signature: let the verify fail
+  }
+  return der;
+}
+
 // Not constant-time on purpose: digests and key hashes are public values.
 bool Equal32(const uint8_t* a, const uint8_t* b) { return std::memcmp(a, b, 32) == 0; }
 
@@ -293,7 +305,7 @@ Result<VerifiedImage> ImageVerifier::Finish(const crypto::P256PublicKey* keys, s
   for (size_t i = 0; i < key_count && keys != nullptr; ++i) {
     const crypto::Sha256Digest kh = keys[i].KeyHash();
     if (!Equal32(kh.data(), keyhash)) continue;
-    if (!crypto::VerifyP256(keys[i], out.digest, sig, sig_size).ok()) {
+    if (!crypto::VerifyP256(keys[i], out.digest, sig, DerSignatureSize(sig, sig_size)).ok()) {
       error_ = ImageError::kBadSignature;
       return Status::PermissionDenied();
     }

@@ -334,6 +334,28 @@ TEST_F(ImageTest, StreamingInAnyPiecesGivesTheSameVerdict) {
   }
 }
 
+TEST_F(ImageTest, ZeroPaddedSignatureIsAcceptedOtherTrailingBytesAreNot) {
+  // imgtool --pad-sig pads the DER signature with zeros to 72 bytes (for MCUboot < 1.5).
+  const size_t un = Num("signed.bin.signed_region_end");
+  const size_t sig_tlv = un + 4 + 36 + 36;
+  const size_t sig_len = Le16(signed_, sig_tlv + 2);
+  const size_t n = kMaxSignatureBytes - sig_len;
+  ASSERT_GT(n, 0u) << "fixture signature is already 72 bytes";
+  for (const char pad : {'\0', '\x01'}) {
+    std::string image = signed_;
+    image.insert(sig_tlv + 4 + sig_len, std::string(n, pad));
+    Put16(image, sig_tlv + 2, static_cast<uint16_t>(sig_len + n));
+    Put16(image, un + 2, static_cast<uint16_t>(Le16(image, un + 2) + n));
+    ImageError e;
+    Result<VerifiedImage> v = Verify(image, {key_}, &e);
+    if (pad == '\0') {
+      EXPECT_TRUE(v.ok()) << ImageErrorText(e);
+    } else {
+      EXPECT_EQ(e, ImageError::kBadSignature);
+    }
+  }
+}
+
 TEST_F(ImageTest, OversizedTlvAreasAreRefused) {
   // A protected area larger than the verifier keeps (1 KiB), re-signed so only size matters.
   const size_t prot = Num("signed.bin.hdr_size") + Num("signed.bin.img_size");
