@@ -64,7 +64,8 @@ const char* ImageErrorText(ImageError error) {
     case ImageError::kDuplicateTlv:
       return "a TLV appears twice";
     case ImageError::kUnexpectedTlv:
-      return "unexpected TLV in the unprotected area";
+      return "unexpected or unsupported TLV in the unprotected area (supported: SHA256, "
+             "KEYHASH or PUBKEY, ECDSA-P256 signature)";
     case ImageError::kMissingHash:
       return "no SHA-256 TLV";
     case ImageError::kHashMismatch:
@@ -211,6 +212,7 @@ Status ImageVerifier::ParseTlvs(VerifiedImage& out, const uint8_t** sha, const u
             slot = sha;
             break;
           case kTlvKeyHash:
+          case kTlvPubKey:  // the full key instead of its hash (--public-key-format full)
             slot = keyhash;
             break;
           case kTlvEcdsaSig:
@@ -223,6 +225,14 @@ Status ImageVerifier::ParseTlvs(VerifiedImage& out, const uint8_t** sha, const u
         if (type == kTlvEcdsaSig) {
           if (len == 0 || len > kMaxSignatureBytes) return Fail(ImageError::kBadTlvLength);
           *sig_size = len;
+        } else if (type == kTlvPubKey) {
+          crypto::P256PublicKey embedded;
+          if (!crypto::ParseP256Spki(v, len, &embedded).ok()) {
+            return Fail(ImageError::kBadTlvLength);
+          }
+          pubkey_hash_ = embedded.KeyHash();  // matched against the trust store like KEYHASH
+          *slot = pubkey_hash_.data();
+          continue;
         } else if (len != 32) {
           return Fail(ImageError::kBadTlvLength);
         }

@@ -196,6 +196,9 @@ std::string DescribeImage(absl::string_view image) {
         case kTlvKeyHash:
           what = absl::StrCat("KEYHASH       ", crypto::ToHex(bytes, len));
           break;
+        case kTlvPubKey:
+          what = absl::StrCat("PUBKEY        ", len, " bytes");
+          break;
         case kTlvEcdsaSig:
           what = absl::StrCat("ECDSA_SIG     ", len, " bytes");
           break;

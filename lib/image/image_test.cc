@@ -356,6 +356,27 @@ TEST_F(ImageTest, ZeroPaddedSignatureIsAcceptedOtherTrailingBytesAreNot) {
   }
 }
 
+TEST_F(ImageTest, FullPublicKeyInsteadOfKeyHashIsAccepted) {
+  // imgtool --public-key-format full: PUBKEY (0x02) with the DER key replaces KEYHASH.
+  const size_t un = Num("signed.bin.signed_region_end");
+  const size_t keyhash_tlv = un + 4 + 36;
+  std::string pubkey_tlv("\x02\x00\x5b\x00", 4);
+  pubkey_tlv.append(reinterpret_cast<const char*>(key_.spki.data()), key_.spki.size());
+  std::string image = signed_;
+  image.replace(keyhash_tlv, 36, pubkey_tlv);
+  Put16(image, un + 2, static_cast<uint16_t>(Le16(image, un + 2) + pubkey_tlv.size() - 36));
+  ImageError e;
+  Result<VerifiedImage> v = Verify(image, {other_, key_}, &e);
+  ASSERT_TRUE(v.ok()) << ImageErrorText(e);
+  EXPECT_EQ(v->key_index, 1u);
+  EXPECT_EQ(ErrorOf(image, {other_}), ImageError::kUntrustedKey);
+  // Both a KEYHASH and a PUBKEY: one key identity too many.
+  std::string both = signed_;
+  both.insert(un + 4, pubkey_tlv);
+  Put16(both, un + 2, static_cast<uint16_t>(Le16(both, un + 2) + pubkey_tlv.size()));
+  EXPECT_EQ(ErrorOf(both, {key_}), ImageError::kDuplicateTlv);
+}
+
 TEST_F(ImageTest, OversizedTlvAreasAreRefused) {
   // A protected area larger than the verifier keeps (1 KiB), re-signed so only size matters.
   const size_t prot = Num("signed.bin.hdr_size") + Num("signed.bin.img_size");

@@ -36,6 +36,7 @@ inline constexpr size_t kTlvHeaderBytes = 4;
 // TLV types (MCUboot's numbers; 0xA0-0xFE is the vendor range, ours are 0xA0-0xA4).
 enum TlvType : uint16_t {
   kTlvKeyHash = 0x01,             // 32 bytes: SHA-256 of the signer's DER SubjectPublicKeyInfo
+  kTlvPubKey = 0x02,              // the signer's DER SubjectPublicKeyInfo itself (instead of 0x01)
   kTlvSha256 = 0x10,              // 32 bytes: the image digest
   kTlvEcdsaSig = 0x22,            // DER ECDSA signature (P-256: 70-72 bytes)
   kTlvSecurityCounter = 0x50,     // protected, u32
@@ -158,6 +159,7 @@ class ImageVerifier {
                    const uint8_t** sig, size_t* sig_size);
 
   VerifiedImage parsed_;
+  crypto::Sha256Digest pubkey_hash_{};  // hash of a PUBKEY TLV
   ImageError error_ = ImageError::kNone;
   bool have_header_ = false;
   bool finished_ = false;
