@@ -33,4 +33,5 @@ run() {  # NAME BINARY SEED_DIR
   return "${rc}"
 }
 run image build/fuzz/lib/image/image_fuzz tests/fixtures/image
+run smp build/fuzz/lib/smp/smp_fuzz tests/fixtures/smp
 echo "fuzz: all targets ran ${seconds}s without a finding"
