@@ -136,7 +136,6 @@ class Upload {
   // Returns true if this call ended the upload (false if it had already committed or ended).
   bool Abort(absl::Status why = absl::CancelledError("upload was cancelled"));
 
-
  private:
   friend class ModelStore;
   Upload(ModelStore* store, UploadMeta meta, std::string temp_path, int fd,
