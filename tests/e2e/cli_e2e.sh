@@ -41,6 +41,11 @@ ctl upload "$work/model.efm" --json
 check "re-upload is idempotent (same id, same version)" \
   /usr/bin/python3 -c "import json,sys; m=json.load(open('$work/out')); sys.exit(0 if m['id']=='$sha' and m['version']=='1' else 1)"
 
+head -c 1000 /dev/urandom >"$work/v.efm"
+ctl upload "$work/v.efm" --name versioned --version 2.5
+check "upload --name --version" grep -q "uploaded versioned@2.5" "$work/out"
+ctl rm versioned@2.5
+
 ctl --json ls
 check "ls --json lists the model" \
   /usr/bin/python3 -c "import json,sys; r=json.load(open('$work/out')); sys.exit(0 if [m['name'] for m in r['models']]==['model'] else 1)"
