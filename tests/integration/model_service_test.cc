@@ -115,6 +115,18 @@ class ModelServiceTest : public ::testing::Test {
     EXPECT_EQ(resp.models_size(), static_cast<int>(models));
     EXPECT_TRUE(server_->store().CheckConsistency().ok());
   }
+  // Starts a 10 MiB upload, sends its first MiB, and waits until the server holds its temp file.
+  std::unique_ptr<grpc::ClientWriter<v1::UploadRequest>> StartPartialUpload(
+      grpc::ClientContext* ctx, v1::Model* reply) {
+    auto w = stub_->Upload(ctx, reply);
+    EXPECT_TRUE(w->Write(Header("m", 10 << 20)));
+    EXPECT_TRUE(w->Write(Chunk(std::string(1 << 20, 'a'))));
+    for (int i = 0; i < 200 && CountFiles(dir_ + "/tmp") == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(CountFiles(dir_ + "/tmp"), 1);
+    return w;
+  }
   void ExpectError(const grpc::Status& s, grpc::StatusCode code, const std::string& text) {
     EXPECT_EQ(s.error_code(), code) << s.error_message();
     EXPECT_THAT(s.error_message(), HasSubstr(text));
@@ -231,16 +243,8 @@ TEST_F(ModelServiceTest, ClientCancelMidStreamLeavesNothing) {
   {
     grpc::ClientContext ctx;
     v1::Model reply;
-    auto w = stub_->Upload(&ctx, &reply);
-    ASSERT_TRUE(w->Write(Header("m", 10 << 20)));
-    ASSERT_TRUE(w->Write(Chunk(std::string(1 << 20, 'a'))));
-    ASSERT_TRUE(w->Write(Chunk(std::string(1 << 20, 'b'))));
-    // Wait until the server holds a temp file, then walk away.
-    for (int i = 0; i < 200 && CountFiles(dir_ + "/tmp") == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    EXPECT_EQ(CountFiles(dir_ + "/tmp"), 1);
-    ctx.TryCancel();
+    auto w = StartPartialUpload(&ctx, &reply);
+    ctx.TryCancel();  // walk away mid-stream
     EXPECT_EQ(w->Finish().error_code(), grpc::StatusCode::CANCELLED);
   }
   ExpectClean(0);
@@ -249,12 +253,7 @@ TEST_F(ModelServiceTest, ClientCancelMidStreamLeavesNothing) {
 TEST_F(ModelServiceTest, ShutdownAbortsUploadsInFlight) {
   grpc::ClientContext ctx;
   v1::Model reply;
-  auto w = stub_->Upload(&ctx, &reply);
-  ASSERT_TRUE(w->Write(Header("m", 10 << 20)));
-  ASSERT_TRUE(w->Write(Chunk(std::string(1 << 20, 'a'))));
-  for (int i = 0; i < 200 && CountFiles(dir_ + "/tmp") == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  auto w = StartPartialUpload(&ctx, &reply);
   std::thread stopper([&] { server_->Shutdown(); });
   // Keep writing until the server gives up on us.
   while (w->Write(Chunk(std::string(1 << 20, 'b')))) {
