@@ -1,0 +1,1 @@
+#include "edge/runtime/interpreter.h"
