@@ -17,6 +17,7 @@
 #include "edge/client/progress.h"
 #include "google/protobuf/util/json_util.h"
 #include "image_commands.h"
+#include "model_commands.h"
 
 namespace {
 namespace v1 = edgefleet::v1;
@@ -151,6 +152,7 @@ int main(int argc, char** argv) {
 
   int local_rc = -1;  // set by the local (no server) commands
   edge::client::AddImageCommands(app, &local_rc);
+  edge::client::AddModelCommands(app, &local_rc);
 
   try {
     app.parse(argc, argv);

@@ -19,6 +19,8 @@
 #include "edge/crypto/keys.h"
 #include "edge/image/image.h"
 #include "edge/image/image_builder.h"
+#include "edge/runtime/describe.h"
+#include "model_commands.h"
 
 namespace edge::client {
 namespace {
@@ -128,8 +130,16 @@ int RunSign(const SignArgs& a) {
         "--name \"", o.model_name,
         "\": use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit")));
   }
-  // TODO(edgefleet#3): fill efm version, op set and arena bytes from the .efm itself once the
-  // model format lands; until then they come from the flags.
+  // An .efm payload fills the model TLVs itself (checked like the runtime would); flags override.
+  if (runtime::LooksLikeEfm(*payload)) {
+    absl::StatusOr<runtime::EfmSummary> efm = runtime::SummarizeEfm(*payload);
+    if (!efm.ok()) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(a.input, ": ", efm.status().message())));
+    }
+    o.efm_version = efm->format_version;
+    o.arena_bytes = static_cast<uint32_t>(efm->required_arena_bytes);
+    o.opset = efm->op_set;
+  }
   if (a.efm_version >= 0) o.efm_version = static_cast<uint32_t>(a.efm_version);
   if (a.arena_bytes >= 0) o.arena_bytes = static_cast<uint32_t>(a.arena_bytes);
   if (!a.opset_hex.empty() && !crypto::FromHex(a.opset_hex, &o.opset)) {
@@ -147,13 +157,25 @@ int RunSign(const SignArgs& a) {
 }
 
 int RunVerifyOrInspect(const std::string& path, const std::vector<std::string>& key_paths,
-                       bool describe) {
+                       bool describe, bool json = false) {
   absl::StatusOr<std::string> data = crypto::ReadSmallFile(path, 0xffffffffu);
   if (!data.ok()) return Fail(data.status());
   absl::StatusOr<std::vector<crypto::P256PublicKey>> keys = LoadKeys(key_paths);
   if (!keys.ok()) return Fail(keys.status());
+  if (describe && runtime::LooksLikeEfm(*data)) return DescribeEfmFile(path, *data, json);
   if (describe) {
     std::printf("%s", image::DescribeImage(*data).c_str());
+    // A signed .efm: describe the model inside too (header: hdr_size @8, img_size @12).
+    if (data->size() >= image::kHeaderBytes) {
+      const auto* p = reinterpret_cast<const uint8_t*>(data->data());
+      const size_t hdr = p[8] | p[9] << 8;
+      const size_t len = static_cast<size_t>(p[12]) | static_cast<size_t>(p[13]) << 8 |
+                         static_cast<size_t>(p[14]) << 16 | static_cast<size_t>(p[15]) << 24;
+      if (hdr + len <= data->size() && runtime::LooksLikeEfm(data->substr(hdr, len))) {
+        std::printf("payload: .efm model\n");
+        DescribeEfmFile(path, data->substr(hdr, len), false);
+      }
+    }
   }
   image::ImageVerifier v;
   Status s = v.Update(reinterpret_cast<const uint8_t*>(data->data()), data->size());
@@ -258,11 +280,11 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   sign->add_option("--header-size", sa->header_size, "header size incl. padding (default 512)")
       ->check(CLI::Range(32, 65535));
   sign->add_option("--name", sa->name, "model name TLV (default: the file name without extension)");
-  sign->add_option("--efm-version", sa->efm_version, "model format version TLV")
+  sign->add_option("--efm-version", sa->efm_version, "model format version TLV (default: read from an .efm payload)")
       ->check(CLI::Range(int64_t{0}, int64_t{0xffffffff}));
-  sign->add_option("--arena-bytes", sa->arena_bytes, "arena bytes TLV")
+  sign->add_option("--arena-bytes", sa->arena_bytes, "arena bytes TLV (default: what an .efm payload needs to run)")
       ->check(CLI::Range(int64_t{0}, int64_t{0xffffffff}));
-  sign->add_option("--opset", sa->opset_hex, "required op set TLV, hex bitmap");
+  sign->add_option("--opset", sa->opset_hex, "required op set TLV, hex bitmap (default: from an .efm payload)");
   sign->callback([sa, exit_code] { *exit_code = RunSign(*sa); });
 
   // verify
@@ -278,11 +300,16 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   auto i_file = std::make_shared<std::string>();
   auto i_keys = std::make_shared<std::vector<std::string>>();
   CLI::App* inspect =
-      app.add_subcommand("inspect", "show a signed image's header, TLVs, key hash and signature");
-  inspect->add_option("FILE", *i_file, "signed image")->required()->check(CLI::ExistingFile);
+      app.add_subcommand("inspect",
+                         "describe an .efm model (ops, tensors, arena, state) or a signed image "
+                         "(header, TLVs, key hash, signature, and the model inside)");
+  inspect->add_option("FILE", *i_file, "model.efm or signed image")->required()->check(CLI::ExistingFile);
   inspect->add_option("-k,--key", *i_keys, "public key PEM to verify against (repeatable)");
-  inspect->callback(
-      [i_file, i_keys, exit_code] { *exit_code = RunVerifyOrInspect(*i_file, *i_keys, true); });
+  inspect->fallthrough();  // --json after the subcommand
+  inspect->callback([i_file, i_keys, inspect, exit_code] {
+    const CLI::Option* j = inspect->get_parent()->get_option_no_throw("--json");
+    *exit_code = RunVerifyOrInspect(*i_file, *i_keys, true, j != nullptr && j->as<bool>());
+  });
 }
 
 }  // namespace edge::client

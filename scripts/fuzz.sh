@@ -34,4 +34,5 @@ run() {  # NAME BINARY SEED_DIR
 }
 run image build/fuzz/lib/image/image_fuzz tests/fixtures/image
 run smp build/fuzz/lib/smp/smp_fuzz tests/fixtures/smp
+run runtime build/fuzz/lib/runtime/runtime_fuzz tests/fixtures/efm
 echo "fuzz: all targets ran ${seconds}s without a finding"

@@ -9,8 +9,12 @@ packages=(
   # host dependencies
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libspdlog-dev libmbedtls-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev
-  # tests (openssl: independent checks of keys and signatures; clang + its runtime: libFuzzer)
+  # model compiler and format (ONNX importer, .efm FlatBuffers)
+  libonnx-dev libflatbuffers-dev flatbuffers-compiler
+  # tests (openssl: independent checks of keys and signatures; clang + its runtime: libFuzzer;
+  # libonnx-testdata: the ONNX backend conformance suite, tests/conformance)
   libgtest-dev libgmock-dev python3 sqlite3 bsdutils openssl clang libclang-rt-14-dev
+  libonnx-testdata
   # portable code for Cortex-M4F (dpkg-dev: `apt-get source mbedtls`; qemu-user: runs the ARM
   # heap probe)
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev dpkg-dev qemu-user

@@ -12,8 +12,8 @@ Diagnostic& Diagnostic::Append(const char* s) {
 Diagnostic& Diagnostic::AppendInt(long long v) {
   char buf[24];
   int n = 0;
-  unsigned long long u = v < 0 ? 0ull - static_cast<unsigned long long>(v)
-                               : static_cast<unsigned long long>(v);
+  unsigned long long u =
+      v < 0 ? 0ull - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v);
   do {
     buf[n++] = static_cast<char>('0' + u % 10);
     u /= 10;

@@ -13,7 +13,8 @@ struct Family {
   EvalFn eval;
 };
 
-#define FAMILY(F) Family{&Prepare##F, &Eval##F}
+#define FAMILY(F) \
+  Family { &Prepare##F, &Eval##F }
 
 // nullptr prepare = not implemented by this runtime.
 Family FamilyOf(efm::OpType t) {

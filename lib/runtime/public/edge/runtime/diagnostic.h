@@ -37,6 +37,10 @@ class Diagnostic {
   size_t len_ = 0;
 };
 
+inline void DiagClear(Diagnostic* diag) {
+  if (diag != nullptr) diag->Clear();
+}
+
 // Replaces the diagnostic's text with the concatenation of `parts` (strings and integers) and
 // returns `status`; a null Diagnostic is allowed. Usage:
 //   return Fail(diag, Status::InvalidArgument(), "weight has ", rank, " dims, expected 4");

@@ -31,9 +31,15 @@ struct HostTensor {
 // Reads '<f4', '<i4', '|i1' as they are; converts '<f8' to f32, '<i8' / '<i2' / '|u1' / '|b1' to
 // i32 (InvalidArgument if a value does not fit). Big-endian and Fortran order are refused with a
 // message that says so. Errors name the file and the problem.
+// Details: '<u2' / '<u4' / '<u8' are converted to i32 as well; '|b1' becomes 0/1. Fortran order
+// is accepted when it is the same layout as C order (at most one dimension != 1). At most
+// kMaxRank dimensions, each < 2^31. Bytes after the data are an error. Every format error is
+// InvalidArgument; ReadNpy returns NotFound for a missing file.
 absl::StatusOr<HostTensor> ParseNpy(absl::string_view bytes, absl::string_view what = "npy");
 absl::StatusOr<HostTensor> ReadNpy(const std::string& path);
-std::string EncodeNpy(const HostTensor& t);  // version 1.0, '<f4' / '<i4' / '|i1'
+// Version 1.0, '<f4' / '<i4' / '|i1', byte-identical to numpy's np.save (64-byte aligned data).
+// Requires t.data.size() == elements() * DTypeSize(dtype) (WriteNpy checks it).
+std::string EncodeNpy(const HostTensor& t);
 absl::Status WriteNpy(const std::string& path, const HostTensor& t);
 
 }  // namespace edge::runtime

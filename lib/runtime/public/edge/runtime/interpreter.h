@@ -59,9 +59,8 @@ class Interpreter {
   // Errors: InvalidArgument (malformed or inconsistent model, misaligned buffers),
   // FailedPrecondition (a format version this runtime does not know), Unimplemented (an op this
   // runtime lacks), ResourceExhausted (arena too small). `diag` says which and where.
-  static Result<Interpreter> Create(const void* model, size_t size, void* arena,
-                                    size_t arena_size, InterpreterOptions options = {},
-                                    Diagnostic* diag = nullptr);
+  static Result<Interpreter> Create(const void* model, size_t size, void* arena, size_t arena_size,
+                                    InterpreterOptions options = {}, Diagnostic* diag = nullptr);
 
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;

@@ -22,7 +22,7 @@
 namespace edge::runtime {
 
 inline constexpr int kMaxOpInputs = 10;
-inline constexpr int kMaxOpOutputs = 32;
+inline constexpr int kMaxOpOutputs = 16;
 
 struct OpContext {
   const efm::Op* op = nullptr;  // type and options (op->options_as_ConvOptions() etc.)
