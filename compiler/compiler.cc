@@ -240,7 +240,7 @@ absl::Status Import(const onnx::ModelProto& model, const CompileOptions& options
         continue;
       }
     }
-    int32_t elem;
+    int32_t elem = 0;
     Dims shape;
     TRY(StaticType(vi, "graph input", &elem, &shape));
     TRY(CheckRuntimeElem(elem, "graph input", name));

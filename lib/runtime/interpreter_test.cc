@@ -283,7 +283,9 @@ TEST(Interpreter, SurvivesEveryTruncationAndBitFlip) {
     StatusCode code;
     CreateError(bytes.substr(0, n), &code);
     // The builder may leave a few alignment bytes at the end that nothing references.
-    if (n + 16 <= bytes.size()) EXPECT_NE(code, StatusCode::kOk) << "prefix " << n;
+    if (n + 16 <= bytes.size()) {
+      EXPECT_NE(code, StatusCode::kOk) << "prefix " << n;
+    }
   }
   for (size_t i = 0; i < bytes.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {

@@ -37,7 +37,7 @@ struct RnnGeom {
   int dirs = 1;
   efm::RnnDirection direction = efm::RnnDirection::Forward;
   int layout = 0;
-  int seq = 0, batch = 0, input = 0, hidden = 0;
+  int32_t seq = 0, batch = 0, input = 0, hidden = 0;  // int32_t: shape dims (long on arm-none-eabi)
   float clip = 0.0f;
   bool input_forget = false;
   bool linear_before_reset = false;
@@ -129,7 +129,8 @@ Status ParseRnn(const OpContext& ctx, bool gru, RnnGeom* g) {
   g->has_b = HasInput(ctx, kB);
   if (g->has_b) {
     const int32_t bd[2] = {g->dirs, 2 * gh};
-    if (!ShapeIs(ctx.inputs[kB], 2, bd)) return OpFail(ctx, "B must be [", g->dirs, ", ", 2 * gh, "]");
+    if (!ShapeIs(ctx.inputs[kB], 2, bd))
+      return OpFail(ctx, "B must be [", g->dirs, ", ", 2 * gh, "]");
   }
   g->has_lens = HasInput(ctx, kLens);
   if (g->has_lens) {
@@ -142,7 +143,8 @@ Status ParseRnn(const OpContext& ctx, bool gru, RnnGeom* g) {
   const int32_t sd1[3] = {g->batch, g->dirs, g->hidden};
   const int32_t* sd = g->layout == 0 ? sd0 : sd1;
   g->has_h0 = HasInput(ctx, kH0);
-  if (g->has_h0 && !ShapeIs(ctx.inputs[kH0], 3, sd)) return OpFail(ctx, "initial_h has the wrong shape");
+  if (g->has_h0 && !ShapeIs(ctx.inputs[kH0], 3, sd))
+    return OpFail(ctx, "initial_h has the wrong shape");
   if (!gru) {
     g->has_c0 = HasInput(ctx, kC0);
     if (g->has_c0 && !ShapeIs(ctx.inputs[kC0], 3, sd)) {
@@ -211,8 +213,7 @@ int SeqLen(const OpContext& ctx, const RnnGeom& g, int b) {
 
 // Gate pre-activations of direction d at step t into s.g2 (LSTM: without Rb; GRU: see below).
 // reference: textbook dot products instead of the GEMM.
-void GatePreactivations(const OpContext& ctx, const RnnGeom& g, int d, int t,
-                        const RnnScratch& s) {
+void GatePreactivations(const OpContext& ctx, const RnnGeom& g, int d, int t, const RnnScratch& s) {
   const int gh = g.gates * g.hidden;
   const float* x = ctx.inputs[kX].f32();
   const float* w = ctx.inputs[kW].f32() + static_cast<int64_t>(d) * gh * g.input;
@@ -285,16 +286,20 @@ void GatePreactivations(const OpContext& ctx, const RnnGeom& g, int d, int t,
 // place computed by the caller as r * H_{t-1}.
 void GruResetProduct(const OpContext& ctx, const RnnGeom& g, int d, const RnnScratch& s) {
   const int gh = g.gates * g.hidden;
-  const float* rh_w = ctx.inputs[kR].f32() + (static_cast<int64_t>(d) * gh + 2 * g.hidden) * g.hidden;
+  const float* rh_w =
+      ctx.inputs[kR].f32() + (static_cast<int64_t>(d) * gh + 2 * g.hidden) * g.hidden;
   const float* rbh =
-      g.has_b ? ctx.inputs[kB].f32() + static_cast<int64_t>(d) * 2 * gh + gh + 2 * g.hidden : nullptr;
+      g.has_b ? ctx.inputs[kB].f32() + static_cast<int64_t>(d) * 2 * gh + gh + 2 * g.hidden
+              : nullptr;
   if (ctx.reference) {
     for (int b = 0; b < g.batch; ++b) {
       const float* in = s.rh + static_cast<int64_t>(b) * g.hidden;
       for (int n = 0; n < g.hidden; ++n) {
         float sum = 0.0f;
-        for (int k = 0; k < g.hidden; ++k) sum += in[k] * rh_w[static_cast<int64_t>(n) * g.hidden + k];
-        s.g2[static_cast<int64_t>(b) * gh + 2 * g.hidden + n] = sum + (rbh != nullptr ? rbh[n] : 0.0f);
+        for (int k = 0; k < g.hidden; ++k)
+          sum += in[k] * rh_w[static_cast<int64_t>(n) * g.hidden + k];
+        s.g2[static_cast<int64_t>(b) * gh + 2 * g.hidden + n] =
+            sum + (rbh != nullptr ? rbh[n] : 0.0f);
       }
     }
     return;

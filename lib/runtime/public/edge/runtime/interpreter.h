@@ -32,6 +32,8 @@ struct Model;
 
 namespace edge::runtime {
 
+struct OpContext;
+
 // Format versions and op set this runtime implements.
 inline constexpr uint32_t kEfmFormatVersion = 1;
 inline constexpr size_t kOpSetBytes = 32;  // bitmap of OpType values, as in image TLV 0xA2
@@ -105,6 +107,7 @@ class Interpreter {
  private:
   Interpreter() = default;
   Tensor* tensors_ = nullptr;  // one view per model tensor, inside the arena
+  OpContext* context_ = nullptr;  // reused by Invoke, inside the arena
   const efm::Model* model_ = nullptr;
   uint8_t* planned_ = nullptr;  // start of the planned region
   size_t arena_used_ = 0;
