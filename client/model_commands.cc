@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
 #include "edge/client/progress.h"
 #include "edge/compiler/compiler.h"
 #include "edge/runtime/describe.h"
@@ -47,16 +48,30 @@ absl::StatusOr<std::string> ReadAll(const std::string& path) {
 
 absl::Status WriteAll(const std::string& path, const std::string& data) {
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  out.close();
+  if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
     return absl::UnavailableError(absl::StrCat("cannot write ", path));
   }
   return absl::OkStatus();
+}
+
+// A JSON string literal.
+std::string Json(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += absl::StrFormat("\\u%04x", c);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
 }
 
 bool GetJson(const CLI::App& app) {
@@ -180,23 +195,29 @@ int RunCompile(const CompileArgs& a, bool json) {
                        " (check --expect, or loosen --selftest-atol/--selftest-rtol)")));
     }
   }
-  const std::string out =
-      a.output.empty() ? absl::StrCat(a.input.substr(0, a.input.rfind('.')), ".efm") : a.output;
+  std::string out = a.output;
+  if (out.empty()) {  // MODEL with the extension of its file name replaced by .efm
+    const size_t slash = a.input.find_last_of('/');
+    const size_t dot = a.input.rfind('.');
+    const bool has_ext =
+        dot != std::string::npos && (slash == std::string::npos || dot > slash + 1);
+    out = absl::StrCat(has_ext ? a.input.substr(0, dot) : a.input, ".efm");
+  }
   if (absl::Status s = WriteAll(out, model->efm); !s.ok()) return Fail(s);
   const compiler::CompileReport& r = model->report;
   if (json) {
     std::vector<std::string> states;
     for (const auto& p : r.state) {
       states.push_back(
-          absl::StrFormat("{\"input\": \"%s\", \"output\": \"%s\"}", p.input, p.output));
+          absl::StrCat("{\"input\": ", Json(p.input), ", \"output\": ", Json(p.output), "}"));
     }
     std::printf(
-        "{\"input\": \"%s\", \"output\": \"%s\", \"bytes\": %zu, \"source_opset\": %d, "
+        "{\"input\": %s, \"output\": %s, \"bytes\": %zu, \"source_opset\": %d, "
         "\"source_nodes\": %d, \"ops\": %d, \"folded_nodes\": %d, \"fused_nodes\": %d, "
         "\"arena_bytes\": %u, \"unplanned_bytes\": %llu, \"constant_bytes\": %llu, \"macs\": %llu, "
         "\"state\": [%s], \"self_test\": %s}\n",
-        a.input.c_str(), out.c_str(), model->efm.size(), r.source_opset, r.source_nodes, r.ops,
-        r.folded_nodes, r.fused_nodes, r.arena_bytes,
+        Json(a.input).c_str(), Json(out).c_str(), model->efm.size(), r.source_opset, r.source_nodes,
+        r.ops, r.folded_nodes, r.fused_nodes, r.arena_bytes,
         static_cast<unsigned long long>(r.unplanned_bytes),
         static_cast<unsigned long long>(r.constant_bytes), static_cast<unsigned long long>(r.macs),
         absl::StrJoin(states, ", ").c_str(), a.selftest.empty() ? "false" : "true");
@@ -245,8 +266,13 @@ std::string FileSafe(const std::string& name) {
 }
 
 absl::Status Fill(const runtime::Tensor& t, const HostTensor& h, const std::string& what) {
-  if (h.dtype != t.dtype || h.elements() != t.elements()) {
-    std::vector<int32_t> want(t.shape.dims, t.shape.dims + t.shape.rank);
+  // Same dtype and same shape up to size-1 dims ((784,) fills [1, 784]; [3, 2] never fills [2, 3]).
+  auto squeezed = [](std::vector<int32_t> dims) {
+    dims.erase(std::remove(dims.begin(), dims.end(), 1), dims.end());
+    return dims;
+  };
+  std::vector<int32_t> want(t.shape.dims, t.shape.dims + t.shape.rank);
+  if (h.dtype != t.dtype || squeezed(want) != squeezed(h.shape)) {
     return absl::InvalidArgumentError(absl::StrCat(
         what, ": expected ", runtime::DTypeName(t.dtype), " ", runtime::ShapeString(want),
         ", the file holds ", runtime::DTypeName(h.dtype), " ", runtime::ShapeString(h.shape)));
@@ -364,9 +390,9 @@ int RunRun(const RunArgs& a, bool json) {
   const double us = invoke_seconds * 1e6 / a.steps;
   if (json) {
     std::vector<std::string> files;
-    for (const auto& w : written) files.push_back(absl::StrCat("\"", w, "\""));
-    std::printf("{\"model\": \"%s\", \"steps\": %d, \"us_per_step\": %.3f, \"files\": [%s]}\n",
-                a.model.c_str(), a.steps, us, absl::StrJoin(files, ", ").c_str());
+    for (const auto& w : written) files.push_back(Json(w));
+    std::printf("{\"model\": %s, \"steps\": %d, \"us_per_step\": %.3f, \"files\": [%s]}\n",
+                Json(a.model).c_str(), a.steps, us, absl::StrJoin(files, ", ").c_str());
   } else {
     std::printf("ran %s: %d step(s), %.1f us per step%s\n", a.model.c_str(), a.steps, us,
                 a.reference ? " (reference kernels)" : "");
@@ -416,8 +442,7 @@ void AddModelCommands(CLI::App& app, int* exit_code) {
   run->add_option("MODEL", r->model, "model.efm")->required()->check(CLI::ExistingFile);
   run->add_option("-i,--input", r->inputs,
                   "NAME=FILE.npy (repeatable). {step} in FILE becomes 0, 1, ...; a state input "
-                  "given once sets the initial state")
-      ->required();
+                  "given once sets the initial state");
   run->add_option("-n,--steps", r->steps, "number of calls")->capture_default_str();
   run->add_option("-d,--out-dir", r->out_dir,
                   "write every output of step k to DIR/<output>_<k>.npy (state outputs too)");

@@ -210,6 +210,8 @@ void Fuse(Graph& g, const std::vector<bool>& keep_in, FusionStats* stats) {
         continue;
       }
       if (p.a.act != efm::FusedActivation::None || g.tensors[x].elem != kFloat) continue;
+      // ONNX defines Clip with min > max (every output = max); the fused form does not.
+      if (act.type != T::Relu && !(act.a.alpha <= act.a.beta)) continue;
       if (act.type == T::Relu) {
         p.a.act = efm::FusedActivation::Relu;
       } else {

@@ -113,6 +113,12 @@ struct OpAttrs {
   bool input_forget = false;
   bool linear_before_reset = false;
   int32_t layout = 0;
+  bool select_last_index = false;                    // ArgMax / ArgMin (with axis, keepdims)
+  bool fmod = false;                                 // Mod
+  efm::CastTarget cast_to = efm::CastTarget::Float;  // Cast
+  bool exclusive = false;                            // CumSum (with axis)
+  bool reverse = false;                              // CumSum
+  int32_t p = 2;                                     // LpNormalization (with axis)
 };
 
 struct Op {

@@ -586,6 +586,9 @@ SIMPLE_UNARY(Ceil)
 SIMPLE_UNARY(Erf)
 SIMPLE_UNARY(Sin)
 SIMPLE_UNARY(Cos)
+SIMPLE_UNARY(Tan)
+SIMPLE_UNARY(Sign)
+SIMPLE_UNARY(Round)
 #undef SIMPLE_UNARY
 
 absl::Status LowerLeakyRelu(NodeCtx& c) {
@@ -1937,19 +1940,50 @@ absl::Status LowerCast(NodeCtx& c) {
     }
     return c.OutValue(0, std::move(out));
   }
-  // At run time only casts that leave the runtime's values unchanged are possible.
+  // At run time: a Copy where the runtime's values stay the same, else a Cast op converting to
+  // the target's run-time dtype and width.
   const int32_t from = src.elem;
+  runtime::DType from_dt;
+  if (!RuntimeDType(from, &from_dt) || (IsFloatElem(from) && from != kFloat)) {
+    return c.Unsupported(absl::StrCat("run-time cast from ", ElemName(from)));
+  }
   const bool same = from == to;
-  const bool float_to_float = from == kFloat && to == kFloat;
   const bool widen_int =
       (to == kInt32 || to == kInt64) && (from == kBool || from == kUint8 || from == kUint16 ||
                                          from == kInt16 || from == kInt32 || from == kInt64);
-  if (!same && !float_to_float && !widen_int) {
-    return c.Unsupported(absl::StrCat("run-time cast from ", ElemName(from), " to ", ElemName(to),
-                                      " (no efm op converts types)"));
+  if (same || widen_int) {
+    TRY_ASSIGN(y, c.Out(0, to, src.shape));
+    c.Emit(T::Copy, {x}, {y});
+    return absl::OkStatus();
+  }
+  efm::CastTarget target;
+  switch (to) {
+    case kFloat:
+      target = efm::CastTarget::Float;
+      break;
+    case kInt32:
+    case kInt64:
+      target = efm::CastTarget::Int32;
+      break;
+    case kBool:
+      target = efm::CastTarget::Bool;
+      break;
+    case kUint8:
+      target = efm::CastTarget::Uint8;
+      break;
+    case kInt8:
+      target = efm::CastTarget::Int8;
+      break;
+    case kInt16:
+      target = efm::CastTarget::Int16;
+      break;
+    default:
+      return c.Unsupported(absl::StrCat("run-time cast from ", ElemName(from), " to ", ElemName(to),
+                                        " (the runtime has no such type)"));
   }
   TRY_ASSIGN(y, c.Out(0, to, src.shape));
-  c.Emit(T::Copy, {x}, {y});
+  Op& op = c.Emit(T::Cast, {x}, {y});
+  op.a.cast_to = target;
   return absl::OkStatus();
 }
 
@@ -2014,34 +2048,263 @@ absl::Status FoldElementwise(NodeCtx& c, int arity, int32_t out_elem_fixed,
   return c.OutValue(0, std::move(out));
 }
 
+bool AllInputsConst(NodeCtx& c) {
+  for (int i = 0; i < c.num_inputs(); ++i) {
+    if (c.has_input(i) && !c.is_const(i)) return false;
+  }
+  return c.num_inputs() > 0;
+}
+
+// The runtime stores this element type as i32.
+bool StoredAsI32(int32_t elem) {
+  runtime::DType d;
+  return RuntimeDType(elem, &d) && d == runtime::DType::kI32;
+}
+
+// Comparisons and logic: folded exactly (int64) when every input is constant, else an efm op with
+// an i32 (bool) output. Opset < 7 `broadcast`/`axis` as for arithmetic.
+absl::Status LowerCompare(NodeCtx& c, T type, double (*fn)(const double* v)) {
+  if (AllInputsConst(c)) return FoldElementwise(c, 2, kBool, fn);
+  TRY(RequireInput(c, 0, "A"));
+  TRY(RequireInput(c, 1, "B"));
+  const int a = c.in(0);
+  const int b = c.in(1);
+  if (c.t(a).elem != c.t(b).elem) {
+    return c.Invalid(absl::StrCat("operand types differ (", ElemName(c.t(a).elem), " and ",
+                                  ElemName(c.t(b).elem), ")"));
+  }
+  TRY_ASSIGN(b2, LegacyBroadcast(c, a, b));
+  Dims shape;
+  if (!BroadcastShapes(c.t(a).shape, c.t(b2).shape, &shape)) {
+    return c.Invalid(absl::StrCat("shapes ", ShapeStr(c.t(a).shape), " and ",
+                                  ShapeStr(c.t(b2).shape), " do not broadcast"));
+  }
+  TRY_ASSIGN(y, c.Out(0, kBool, shape));
+  c.Emit(type, {a, b2}, {y});
+  return absl::OkStatus();
+}
+
 absl::Status LowerEqual(NodeCtx& c) {
-  return FoldElementwise(c, 2, kBool, [](const double* v) { return v[0] == v[1] ? 1.0 : 0.0; });
+  return LowerCompare(c, T::Equal, [](const double* v) { return v[0] == v[1] ? 1.0 : 0.0; });
 }
 absl::Status LowerLess(NodeCtx& c) {
-  return FoldElementwise(c, 2, kBool, [](const double* v) { return v[0] < v[1] ? 1.0 : 0.0; });
+  return LowerCompare(c, T::Less, [](const double* v) { return v[0] < v[1] ? 1.0 : 0.0; });
 }
 absl::Status LowerGreater(NodeCtx& c) {
-  return FoldElementwise(c, 2, kBool, [](const double* v) { return v[0] > v[1] ? 1.0 : 0.0; });
+  return LowerCompare(c, T::Greater, [](const double* v) { return v[0] > v[1] ? 1.0 : 0.0; });
 }
 absl::Status LowerLessOrEqual(NodeCtx& c) {
-  return FoldElementwise(c, 2, kBool, [](const double* v) { return v[0] <= v[1] ? 1.0 : 0.0; });
+  return LowerCompare(c, T::LessOrEqual, [](const double* v) { return v[0] <= v[1] ? 1.0 : 0.0; });
 }
 absl::Status LowerGreaterOrEqual(NodeCtx& c) {
-  return FoldElementwise(c, 2, kBool, [](const double* v) { return v[0] >= v[1] ? 1.0 : 0.0; });
+  return LowerCompare(c, T::GreaterOrEqual,
+                      [](const double* v) { return v[0] >= v[1] ? 1.0 : 0.0; });
 }
 absl::Status LowerAnd(NodeCtx& c) {
-  return FoldElementwise(c, 2, kBool,
-                         [](const double* v) { return v[0] != 0 && v[1] != 0 ? 1.0 : 0.0; });
+  return LowerCompare(c, T::And,
+                      [](const double* v) { return v[0] != 0 && v[1] != 0 ? 1.0 : 0.0; });
 }
 absl::Status LowerOr(NodeCtx& c) {
-  return FoldElementwise(c, 2, kBool,
-                         [](const double* v) { return v[0] != 0 || v[1] != 0 ? 1.0 : 0.0; });
+  return LowerCompare(c, T::Or, [](const double* v) { return v[0] != 0 || v[1] != 0 ? 1.0 : 0.0; });
+}
+absl::Status LowerXor(NodeCtx& c) {
+  return LowerCompare(c, T::Xor,
+                      [](const double* v) { return (v[0] != 0) != (v[1] != 0) ? 1.0 : 0.0; });
 }
 absl::Status LowerNot(NodeCtx& c) {
-  return FoldElementwise(c, 1, kBool, [](const double* v) { return v[0] != 0 ? 0.0 : 1.0; });
+  if (AllInputsConst(c)) {
+    return FoldElementwise(c, 1, kBool, [](const double* v) { return v[0] != 0 ? 0.0 : 1.0; });
+  }
+  return EmitUnary(c, T::Not, 0.0f, 0.0f);
 }
 absl::Status LowerWhere(NodeCtx& c) {
-  return FoldElementwise(c, 3, kUndefined, [](const double* v) { return v[0] != 0 ? v[1] : v[2]; });
+  if (AllInputsConst(c)) {
+    return FoldElementwise(c, 3, kUndefined,
+                           [](const double* v) { return v[0] != 0 ? v[1] : v[2]; });
+  }
+  for (int i = 0; i < 3; ++i) TRY(RequireInput(c, i, "condition/X/Y"));
+  const int cond = c.in(0), x = c.in(1), y = c.in(2);
+  if (c.t(cond).elem != kBool) return c.Invalid("condition must be bool");
+  if (c.t(x).elem != c.t(y).elem) {
+    return c.Invalid(absl::StrCat("X and Y types differ (", ElemName(c.t(x).elem), " and ",
+                                  ElemName(c.t(y).elem), ")"));
+  }
+  Dims s1, shape;
+  if (!BroadcastShapes(c.t(cond).shape, c.t(x).shape, &s1) ||
+      !BroadcastShapes(s1, c.t(y).shape, &shape)) {
+    return c.Invalid("condition, X and Y shapes do not broadcast");
+  }
+  TRY_ASSIGN(out, c.Out(0, c.t(x).elem, shape));
+  c.Emit(T::Where, {cond, x, y}, {out});
+  return absl::OkStatus();
+}
+
+absl::Status LowerMod(NodeCtx& c) {
+  TRY(RequireInput(c, 0, "A"));
+  TRY(RequireInput(c, 1, "B"));
+  const int a = c.in(0), b = c.in(1);
+  if (c.t(a).elem != c.t(b).elem) {
+    return c.Invalid(absl::StrCat("operand types differ (", ElemName(c.t(a).elem), " and ",
+                                  ElemName(c.t(b).elem), ")"));
+  }
+  const bool fmod = c.AttrInt("fmod", 0) != 0;
+  if (IsFloatElem(c.t(a).elem) && !fmod) return c.Invalid("floating-point Mod requires fmod=1");
+  Dims shape;
+  if (!BroadcastShapes(c.t(a).shape, c.t(b).shape, &shape)) {
+    return c.Invalid(absl::StrCat("shapes ", ShapeStr(c.t(a).shape), " and ",
+                                  ShapeStr(c.t(b).shape), " do not broadcast"));
+  }
+  TRY_ASSIGN(y, c.Out(0, c.t(a).elem, shape));
+  Op& op = c.Emit(T::Mod, {a, b}, {y});
+  op.a.fmod = fmod;
+  return absl::OkStatus();
+}
+
+absl::Status LowerArg(NodeCtx& c, T type) {
+  TRY(RequireInput(c, 0, "data"));
+  const int x = c.in(0);
+  const Dims& xs = c.t(x).shape;
+  const int64_t r = static_cast<int64_t>(xs.size());
+  int64_t axis = 0;
+  if (r == 0 || !NormalizeAxis(c.AttrInt("axis", 0), r, &axis)) {
+    return c.Invalid(absl::StrCat("axis ", c.AttrInt("axis", 0), " out of range for rank ", r));
+  }
+  const bool keepdims = c.AttrInt("keepdims", 1) != 0;
+  if (xs[axis] == 0) return c.Invalid("cannot take the index of an empty axis");
+  Dims out;
+  for (int64_t k = 0; k < r; ++k) {
+    if (k != axis) {
+      out.push_back(xs[k]);
+    } else if (keepdims) {
+      out.push_back(1);
+    }
+  }
+  TRY_ASSIGN(y, c.Out(0, kInt64, out));
+  Op& op = c.Emit(type, {x}, {y});
+  op.a.axis = static_cast<int32_t>(axis);
+  op.a.keepdims = keepdims;
+  op.a.select_last_index = c.AttrInt("select_last_index", 0) != 0;
+  return absl::OkStatus();
+}
+absl::Status LowerArgMax(NodeCtx& c) { return LowerArg(c, T::ArgMax); }
+absl::Status LowerArgMin(NodeCtx& c) { return LowerArg(c, T::ArgMin); }
+
+// Scale and bias must match X's dims from `axis` (leading 1s aside); one that only broadcasts to
+// them is expanded first.
+absl::StatusOr<int> LayerNormParam(NodeCtx& c, int id, const Dims& norm, absl::string_view what) {
+  auto strip = [](const Dims& d) {
+    size_t k = 0;
+    while (k < d.size() && d[k] == 1) ++k;
+    return Dims(d.begin() + static_cast<std::ptrdiff_t>(k), d.end());
+  };
+  const Dims& s = c.t(id).shape;
+  if (strip(s) == strip(norm)) return id;
+  Dims b;
+  if (!BroadcastShapes(s, norm, &b) || b != norm) {
+    return c.Invalid(absl::StrCat(what, " ", ShapeStr(s), " does not broadcast to the normalised ",
+                                  "shape ", ShapeStr(norm)));
+  }
+  const int e = c.Temp(c.t(id).elem, norm, absl::StrCat(what, "_expanded"));
+  c.Emit(T::Expand, {id}, {e});
+  return e;
+}
+
+absl::Status LowerLayerNormalization(NodeCtx& c) {
+  TRY(RequireInput(c, 0, "X"));
+  TRY(RequireInput(c, 1, "Scale"));
+  const int x = c.in(0);
+  const Dims& xs = c.t(x).shape;
+  const int64_t r = static_cast<int64_t>(xs.size());
+  int64_t axis = 0;
+  if (r == 0 || !NormalizeAxis(c.AttrInt("axis", -1), r, &axis)) {
+    return c.Invalid(absl::StrCat("axis ", c.AttrInt("axis", -1), " out of range for rank ", r));
+  }
+  const Dims norm(xs.begin() + axis, xs.end());
+  TRY_ASSIGN(scale, LayerNormParam(c, c.in(1), norm, "Scale"));
+  int bias = -1;
+  if (c.has_input(2)) {
+    TRY_ASSIGN(b, LayerNormParam(c, c.in(2), norm, "B"));
+    bias = b;
+  }
+  Dims stat(xs.begin(), xs.begin() + axis);
+  for (int64_t k = axis; k < r; ++k) stat.push_back(1);
+  TRY_ASSIGN(y, c.Out(0, c.t(x).elem, xs));
+  TRY_ASSIGN(mean, c.Out(1, kFloat, stat));
+  TRY_ASSIGN(inv, c.Out(2, kFloat, stat));
+  std::vector<int> ins = {x, scale};
+  if (bias >= 0) ins.push_back(bias);
+  std::vector<int> outs = {y};
+  if (mean >= 0 || inv >= 0) outs.push_back(mean);
+  if (inv >= 0) outs.push_back(inv);
+  Op& op = c.Emit(T::LayerNormalization, ins, outs);
+  op.a.axis = static_cast<int32_t>(axis);
+  op.a.epsilon = c.AttrFloat("epsilon", 1e-5f);
+  return absl::OkStatus();
+}
+
+absl::Status LowerInstanceNormalization(NodeCtx& c) {
+  for (int i = 0; i < 3; ++i) TRY(RequireInput(c, i, "input/scale/B"));
+  const int x = c.in(0);
+  const Dims& xs = c.t(x).shape;
+  if (xs.size() < 2) return c.Invalid(absl::StrCat("input ", ShapeStr(xs), " must be N x C x ..."));
+  for (int i = 1; i < 3; ++i) {
+    if (c.input(i).shape != Dims{xs[1]}) {
+      return c.Invalid(absl::StrCat("input ", i, " has shape ", ShapeStr(c.input(i).shape),
+                                    ", expected [", xs[1], "]"));
+    }
+  }
+  TRY_ASSIGN(y, c.Out(0, c.t(x).elem, xs));
+  Op& op = c.Emit(T::InstanceNormalization, {x, c.in(1), c.in(2)}, {y});
+  op.a.epsilon = c.AttrFloat("epsilon", 1e-5f);
+  return absl::OkStatus();
+}
+
+absl::Status LowerThresholdedRelu(NodeCtx& c) {
+  return EmitUnary(c, T::ThresholdedRelu, c.AttrFloat("alpha", 1.0f), 0.0f);
+}
+absl::Status LowerShrink(NodeCtx& c) {
+  return EmitUnary(c, T::Shrink, c.AttrFloat("lambd", 0.5f), c.AttrFloat("bias", 0.0f));
+}
+absl::Status LowerCelu(NodeCtx& c) {
+  const float alpha = c.AttrFloat("alpha", 1.0f);
+  if (alpha == 0.0f) return c.Invalid("alpha must not be 0");
+  return EmitUnary(c, T::Celu, alpha, 0.0f);
+}
+
+absl::Status LowerCumSum(NodeCtx& c) {
+  TRY(RequireInput(c, 0, "x"));
+  TRY_ASSIGN(axes, c.ConstInts(1, "axis"));
+  const int x = c.in(0);
+  const int64_t r = static_cast<int64_t>(c.t(x).shape.size());
+  int64_t axis = 0;
+  if (axes.size() != 1 || r == 0 || !NormalizeAxis(axes[0], r, &axis)) {
+    return c.Invalid(absl::StrCat("axis must be one value in [-", r, ", ", r, ")"));
+  }
+  TRY_ASSIGN(y, c.Out(0, c.t(x).elem, c.t(x).shape));
+  Op& op = c.Emit(T::CumSum, {x}, {y});
+  op.a.axis = static_cast<int32_t>(axis);
+  op.a.exclusive = c.AttrInt("exclusive", 0) != 0;
+  op.a.reverse = c.AttrInt("reverse", 0) != 0;
+  return absl::OkStatus();
+}
+
+absl::Status LowerHardmax(NodeCtx& c) { return LowerSoftmaxLike(c, T::Hardmax); }
+
+absl::Status LowerLpNormalization(NodeCtx& c) {
+  TRY(RequireInput(c, 0, "input"));
+  const int x = c.in(0);
+  const int64_t r = static_cast<int64_t>(c.t(x).shape.size());
+  int64_t axis = 0;
+  if (r == 0 || !NormalizeAxis(c.AttrInt("axis", -1), r, &axis)) {
+    return c.Invalid(absl::StrCat("axis ", c.AttrInt("axis", -1), " out of range for rank ", r));
+  }
+  const int64_t p = c.AttrInt("p", 2);
+  if (p != 1 && p != 2) return c.Unsupported(absl::StrCat("p=", p, " (only 1 and 2)"));
+  TRY_ASSIGN(y, c.Out(0, c.t(x).elem, c.t(x).shape));
+  Op& op = c.Emit(T::LpNormalization, {x}, {y});
+  op.a.axis = static_cast<int32_t>(axis);
+  op.a.p = static_cast<int32_t>(p);
+  return absl::OkStatus();
 }
 
 // Tile(x, repeats) = view x with a unit axis before every repeated axis, broadcast the unit
@@ -2142,6 +2405,31 @@ const std::unordered_map<std::string, OpEntry>& OpTable() {
       {"LSTM", {&LowerLSTM, true}},
       {"GRU", {&LowerGRU, true}},
       {"Cast", {&LowerCast, true}},
+      {"ArgMax", {&LowerArgMax, true}},
+      {"ArgMin", {&LowerArgMin, true}},
+      {"LayerNormalization", {&LowerLayerNormalization, true}},
+      {"InstanceNormalization", {&LowerInstanceNormalization, true}},
+      {"Mod", {&LowerMod, true}},
+      {"Tan", {&LowerTan, true}},
+      {"Sign", {&LowerSign, true}},
+      {"Round", {&LowerRound, true}},
+      {"ThresholdedRelu", {&LowerThresholdedRelu, true}},
+      {"Shrink", {&LowerShrink, true}},
+      {"Celu", {&LowerCelu, true}},
+      {"CumSum", {&LowerCumSum, true}},
+      {"Hardmax", {&LowerHardmax, true}},
+      {"LpNormalization", {&LowerLpNormalization, true}},
+      // Folded when every input is constant (int64-exact), else efm ops.
+      {"Equal", {&LowerEqual, true}},
+      {"Less", {&LowerLess, true}},
+      {"Greater", {&LowerGreater, true}},
+      {"LessOrEqual", {&LowerLessOrEqual, true}},
+      {"GreaterOrEqual", {&LowerGreaterOrEqual, true}},
+      {"And", {&LowerAnd, true}},
+      {"Or", {&LowerOr, true}},
+      {"Xor", {&LowerXor, true}},
+      {"Not", {&LowerNot, true}},
+      {"Where", {&LowerWhere, true}},
       // Always static: their outputs depend only on shapes or attributes.
       {"Constant", {&LowerConstant, true}},
       {"Shape", {&LowerShape, true}},
@@ -2149,15 +2437,6 @@ const std::unordered_map<std::string, OpEntry>& OpTable() {
       // Compile-time only (constant inputs).
       {"ConstantOfShape", {&LowerConstantOfShape, true}},
       {"Range", {&LowerRange, true}},
-      {"Equal", {&LowerEqual, false}},
-      {"Less", {&LowerLess, false}},
-      {"Greater", {&LowerGreater, false}},
-      {"LessOrEqual", {&LowerLessOrEqual, false}},
-      {"GreaterOrEqual", {&LowerGreaterOrEqual, false}},
-      {"And", {&LowerAnd, false}},
-      {"Or", {&LowerOr, false}},
-      {"Not", {&LowerNot, false}},
-      {"Where", {&LowerWhere, false}},
       {"Tile", {&LowerTile, true}},
   };
   return *table;
@@ -2213,6 +2492,39 @@ absl::Status CheckRuntimeTypes(const Graph& g, const Op& op) {
     case T::LSTM:
     case T::GRU:
       if (e0 != kFloat) return fail(absl::StrCat("run-time RNN on ", ElemName(e0)));
+      return absl::OkStatus();
+    case T::ArgMax:
+    case T::ArgMin:
+    case T::Equal:
+    case T::Less:
+    case T::LessOrEqual:
+    case T::Greater:
+    case T::GreaterOrEqual:
+    case T::Sign:
+      if (e0 == kFloat || (StoredAsI32(e0) && e0 != kUint32 && e0 != kUint64)) {
+        return absl::OkStatus();
+      }
+      return fail(absl::StrCat("run-time ", efm::EnumNameOpType(op.type), " on ", ElemName(e0)));
+    case T::CumSum:
+      if (e0 == kFloat || e0 == kInt32 || e0 == kInt64) return absl::OkStatus();
+      return fail(absl::StrCat("run-time CumSum on ", ElemName(e0)));
+    case T::Mod:
+      if (e0 == kFloat || e0 == kInt8 || (StoredAsI32(e0) && e0 != kUint32 && e0 != kUint64)) {
+        return absl::OkStatus();
+      }
+      return fail(absl::StrCat("run-time Mod on ", ElemName(e0)));
+    case T::And:
+    case T::Or:
+    case T::Xor:
+    case T::Not:
+      for (size_t k = 0; k < op.inputs.size(); ++k) {
+        if (elem(static_cast<int>(k)) != kBool) return fail("logic ops take bool tensors");
+      }
+      return absl::OkStatus();
+    case T::Where:
+      if (elem(0) != kBool) return fail("the condition must be bool");
+      return absl::OkStatus();
+    case T::Cast:
       return absl::OkStatus();
     default:
       for (size_t k = 0; k < op.inputs.size(); ++k) {

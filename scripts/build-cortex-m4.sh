@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the portable code (lib/, firmware core) for Cortex-M4F with arm-none-eabi (the
 # `cortex-m4` preset: -fno-exceptions -fno-rtti, -Werror, plus the portable_check link check),
-# then prints the code size of every portable static library and the flash size of the
-# signed-image verify path (Mbed TLS ECDSA P-256 + SHA-256, lib/crypto/size_report).
+# then prints the code size of every portable static library, the flash size of the
+# signed-image verify path (Mbed TLS ECDSA P-256 + SHA-256, lib/crypto/size_report) and the flash
+# size of the model runtime (interpreter + f32 kernels, lib/runtime/size_report).
 #
 # Mbed TLS for Cortex-M is built from Debian's source package: scripts/fetch-mbedtls-source.sh
 # fetches it into build/third_party/ the first time (needs root then: adds a deb-src entry, apt-get
@@ -11,10 +12,12 @@
 # Usage: scripts/build-cortex-m4.sh        (EDGE_JOBS=<n> to change build parallelism; default 2;
 #                                           EDGE_MBEDTLS_SOURCE_DIR=<dir> to use another Mbed TLS
 #                                           2.28 tree instead of fetching)
-# If qemu-arm (Debian package qemu-user) is installed, also runs the heap probe: the ARM build
-# verifies a signature, and the static heap one verify needs.
-# Exits non-zero if fetching, configuring, building, the no-heap/no-exceptions check or the heap
-# probe fails.
+# If qemu-arm (Debian package qemu-user) is installed, also runs the heap probe (the ARM build
+# verifies a signature, and the static heap one verify needs) and the runtime probe (the ARM
+# build runs the example models of tests/fixtures/efm: arena bytes, self-test, state round trip,
+# stack high-water mark).
+# Exits non-zero if fetching, configuring, building, the no-heap/no-exceptions check or a probe
+# fails.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -68,8 +71,24 @@ if [[ -f "${image_report}" ]]; then
     "bytes flash"
 fi
 
+runtime_report=${report_dir}/edge_runtime_size_report.elf
+if [[ ! -f "${runtime_report}" ]]; then
+  echo "build-cortex-m4: ${runtime_report} missing (lib/runtime/size_report not built?)" >&2
+  exit 1
+fi
+read -r rtext rdata _ < <(arm-none-eabi-size "${runtime_report}" | sed -n 2p)
+echo
+echo "== Model runtime (lib/runtime/size_report, linked with --gc-sections) =="
+echo "lib/runtime (interpreter + f32 kernels), Cortex-M4F: $((rtext + rdata - base)) bytes flash" \
+  "(ELF $((rtext + rdata)) = text ${rtext} + data ${rdata}, minus the same ${base}; includes the" \
+  "libm functions the kernels call)"
+
 if command -v qemu-arm >/dev/null; then
+  echo
+  echo "== Probes (qemu-arm) =="
   qemu-arm "${report_dir}/edge_verify_heap_probe.elf"
+  qemu-arm "${report_dir}/edge_runtime_probe.elf"
 else
-  echo "(qemu-arm not installed: heap probe skipped; apt-get install qemu-user to run it)"
+  echo "(qemu-arm not installed: heap and runtime probes skipped; apt-get install qemu-user to" \
+    "run them)"
 fi

@@ -97,6 +97,42 @@ Family FamilyOf(efm::OpType t) {
       return FAMILY(Lstm);
     case T::GRU:
       return FAMILY(Gru);
+    case T::ArgMax:
+    case T::ArgMin:
+      return FAMILY(Arg);
+    case T::LayerNormalization:
+      return FAMILY(LayerNorm);
+    case T::InstanceNormalization:
+      return FAMILY(InstanceNorm);
+    case T::Equal:
+    case T::Less:
+    case T::LessOrEqual:
+    case T::Greater:
+    case T::GreaterOrEqual:
+    case T::And:
+    case T::Or:
+    case T::Xor:
+      return FAMILY(Compare);
+    case T::Where:
+      return FAMILY(Where);
+    case T::Mod:
+      return FAMILY(Mod);
+    case T::Cast:
+      return FAMILY(Cast);
+    case T::Not:
+    case T::Tan:
+    case T::ThresholdedRelu:
+    case T::Sign:
+    case T::Round:
+    case T::Shrink:
+    case T::Celu:
+      return FAMILY(ExtraUnary);
+    case T::CumSum:
+      return FAMILY(CumSum);
+    case T::Hardmax:
+      return FAMILY(Hardmax);
+    case T::LpNormalization:
+      return FAMILY(LpNorm);
   }
   return Family{nullptr, nullptr};
 }

@@ -1,6 +1,7 @@
 // The interpreter: model verification (Create), arena layout, the op loop, state handling.
 #include "edge/runtime/interpreter.h"
 
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -96,16 +97,25 @@ class Verifier {
     EDGE_TRY(CheckOps(scratch, scratch_count));
     EDGE_TRY(CheckSelfTest());
 
-    layout->planned = AlignUp(m_->arena_bytes(), kAlign);
-    layout->state = 0;
+    // In 64 bits: on a 32-bit target size_t sums of attacker-chosen sizes could wrap.
+    const uint64_t planned = (uint64_t{m_->arena_bytes()} + kAlign - 1) / kAlign * kAlign;
+    uint64_t state = 0;
     for (uint32_t i = 0; i < Len(m_->state()); ++i) {
-      layout->state +=
-          2 * AlignUp(BytesOf(m_->tensors()->Get(m_->state()->Get(i)->input())), kAlign);
+      const uint64_t b = BytesOf(m_->tensors()->Get(m_->state()->Get(i)->input()));
+      state += 2 * ((b + kAlign - 1) / kAlign * kAlign);
     }
     // Tensor views, then one OpContext reused by every Invoke (no per-call zeroing of ~1 KB).
-    layout->table = AlignUp(sizeof(Tensor) * Len(m_->tensors()), kAlign) +
-                    AlignUp(sizeof(OpContext), kAlign);
-    layout->total = layout->planned + layout->state + layout->table;
+    const uint64_t table =
+        (uint64_t{sizeof(Tensor)} * Len(m_->tensors()) + kAlign - 1) / kAlign * kAlign +
+        AlignUp(sizeof(OpContext), kAlign);
+    const uint64_t total = planned + state + table;
+    if (total > kMaxTensorBytes * 4 || total > static_cast<uint64_t>(SIZE_MAX)) {
+      return Fail(diag_, Status::InvalidArgument(), "model needs an arena larger than 8 GiB");
+    }
+    layout->planned = static_cast<size_t>(planned);
+    layout->state = static_cast<size_t>(state);
+    layout->table = static_cast<size_t>(table);
+    layout->total = static_cast<size_t>(total);
     return OkStatus();
   }
 
@@ -129,6 +139,14 @@ class Verifier {
       if (dim < 0) return TensorFail(i, "negative dimension");
       bytes *= static_cast<uint64_t>(dim);
       if (bytes > kMaxTensorBytes) return TensorFail(i, "tensor larger than 2 GiB");
+    }
+    // A zero dim makes the size 0 whatever the others are; kernels still multiply the others
+    // (strides, row counts), so their product is bounded too.
+    uint64_t nonzero = 1;
+    for (uint32_t d = 0; d < rank; ++d) {
+      const int32_t dim = t->shape()->Get(d);
+      if (dim > 0) nonzero *= static_cast<uint64_t>(dim);
+      if (nonzero > kMaxTensorBytes) return TensorFail(i, "dimensions too large");
     }
     switch (t->kind()) {
       case efm::TensorKind::Constant: {
@@ -305,6 +323,7 @@ class Verifier {
         SetWritten(idx);
         ctx.outputs[k] = Tensor{true, static_cast<DType>(t->dtype()), ShapeOf(t), nullptr};
       }
+      if (check_plan_) EDGE_TRY(CheckDisjoint(ctx, op));
       size_t need = 0;
       EDGE_TRY(PrepareOp(ctx, &need));
       if (scratch != nullptr && o < scratch_count) scratch[o] = static_cast<uint32_t>(need);
@@ -331,6 +350,53 @@ class Verifier {
         return Fail(diag_, Status::InvalidArgument(), "state pair ", p,
                     ": output is never written");
       }
+    }
+    return OkStatus();
+  }
+
+  // The arena range [begin, end) of tensor idx, or an empty range if it is not in the arena.
+  void ArenaRange(int32_t idx, uint64_t* begin, uint64_t* end) const {
+    *begin = *end = 0;
+    if (idx < 0) return;
+    const efm::Tensor* t = m_->tensors()->Get(static_cast<uint32_t>(idx));
+    if (t->kind() != efm::TensorKind::Activation) return;
+    *begin = t->arena_offset();
+    *end = *begin + BytesOf(t);
+  }
+
+  // Kernels assume an op's outputs and scratch overlap neither its inputs nor each other (the
+  // compiler's plan guarantees it; a hand-made model must not be able to break it).
+  Status CheckDisjoint(const OpContext& ctx, const efm::Op* op) {
+    const uint32_t n_in = Len(op->inputs());
+    const uint32_t n_out = Len(op->outputs());
+    const uint64_t s_begin = op->scratch_offset();
+    const uint64_t s_end = op->scratch_bytes() > 0 ? s_begin + op->scratch_bytes() : s_begin;
+    auto overlaps = [](uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1) {
+      return a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1;
+    };
+    for (uint32_t k = 0; k < n_out; ++k) {
+      uint64_t o0, o1;
+      ArenaRange(op->outputs()->Get(k), &o0, &o1);
+      if (overlaps(o0, o1, s_begin, s_end)) return OpFail(ctx, "output ", k, " overlaps scratch");
+      for (uint32_t j = 0; j < n_in; ++j) {
+        uint64_t i0, i1;
+        ArenaRange(op->inputs()->Get(j), &i0, &i1);
+        if (overlaps(o0, o1, i0, i1)) {
+          return OpFail(ctx, "output ", k, " overlaps input ", j, " in the arena");
+        }
+      }
+      for (uint32_t j = 0; j < k; ++j) {
+        uint64_t p0, p1;
+        ArenaRange(op->outputs()->Get(j), &p0, &p1);
+        if (overlaps(o0, o1, p0, p1)) {
+          return OpFail(ctx, "outputs ", j, " and ", k, " overlap in the arena");
+        }
+      }
+    }
+    for (uint32_t j = 0; j < n_in; ++j) {
+      uint64_t i0, i1;
+      ArenaRange(op->inputs()->Get(j), &i0, &i1);
+      if (overlaps(i0, i1, s_begin, s_end)) return OpFail(ctx, "input ", j, " overlaps scratch");
     }
     return OkStatus();
   }

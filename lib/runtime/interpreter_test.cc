@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -315,6 +317,40 @@ TEST(Interpreter, SupportedOpSetIncludesEveryImplementedOp) {
   EXPECT_TRUE(set[0] & (1u << static_cast<int>(efm::OpType::Add)));
   EXPECT_TRUE(set[1] & 0x01);   // 8 = PRelu
   EXPECT_FALSE(set[1] & 0x02);  // 9 is unassigned
+}
+
+}  // namespace
+}  // namespace edge::runtime
+
+namespace edge::runtime {
+namespace {
+
+std::string ReadFixture(const std::string& name) {
+  std::ifstream in(std::string(EDGE_SOURCE_DIR) + "/tests/fixtures/efm/malformed/" + name,
+                   std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Models that passed Create before these checks existed and then crashed Invoke.
+TEST(Interpreter, RefusesAliasedBuffersAndOverflowingGeometry) {
+  const struct {
+    const char* file;
+    const char* message;
+  } cases[] = {
+      {"conv_overflow.efm", "dimensions too large"},
+      {"gather_alias.efm", "op 0 (Gather): output 0 overlaps input 1 in the arena"},
+      {"resize_alias.efm", "op 1 (Resize): output 0 overlaps scratch"},
+  };
+  for (const auto& c : cases) {
+    const std::string bytes = ReadFixture(c.file);
+    ASSERT_FALSE(bytes.empty()) << c.file;
+    StatusCode code;
+    EXPECT_NE(CreateError(bytes, &code).find(c.message), std::string::npos)
+        << c.file << ": " << CreateError(bytes, &code);
+    EXPECT_EQ(code, StatusCode::kInvalidArgument);
+  }
 }
 
 }  // namespace

@@ -80,8 +80,8 @@ struct HostT {
 };
 
 // A serialized efm::Op. `options` builds the options table (may be null).
-using OptionsFn =
-    std::function<std::pair<efm::OpOptions, flatbuffers::Offset<void>>(flatbuffers::FlatBufferBuilder&)>;
+using OptionsFn = std::function<std::pair<efm::OpOptions, flatbuffers::Offset<void>>(
+    flatbuffers::FlatBufferBuilder&)>;
 
 class OpBuf {
  public:
@@ -107,8 +107,9 @@ struct RunResult {
 
 // Prepare with null data pointers, then (if that succeeded and `eval`) Eval with a scratch buffer
 // of exactly the reported size whose start is 16-byte aligned but deliberately not 64-aligned.
-inline RunResult RunKernel(efm::OpType type, const OptionsFn& options, const std::vector<HostT*>& inputs,
-                     const std::vector<HostT*>& outputs, bool reference, bool eval = true) {
+inline RunResult RunKernel(efm::OpType type, const OptionsFn& options,
+                           const std::vector<HostT*>& inputs, const std::vector<HostT*>& outputs,
+                           bool reference, bool eval = true) {
   OpBuf buf(type, options);
   Diagnostic diag;
   OpContext ctx;

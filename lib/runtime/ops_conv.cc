@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "edge/runtime/internal/kernel_util.h"
@@ -62,9 +63,11 @@ struct ConvGeom {
   bool has_bias = false;
   FusedAct act;
   // Scratch plan.
-  bool direct = false;  // Conv 1x1 / stride 1 / no pads: X is the GEMM's B
-  int tile = 0;         // positions per tile
-  int ldc = 0;          // row stride of the col buffer
+  bool direct = false;   // Conv 1x1 / stride 1 / no pads: X is the GEMM's B
+  bool wide = false;     // Conv with unit horizontal stride: padded copy + wide output grid
+  int phw = 0, pww = 0;  // wide: padded input height and width (= wide grid width)
+  int tile = 0;          // positions per tile (wide: output rows per tile)
+  int ldc = 0;           // row stride of the col buffer
 };
 
 Status ParseConv(const OpContext& ctx, bool transpose, ConvGeom* g) {
@@ -171,29 +174,116 @@ Status ParseConv(const OpContext& ctx, bool transpose, ConvGeom* g) {
   if (HasInput(ctx, 2)) {
     const Tensor& b = ctx.inputs[2];
     EDGE_TRY(CheckF32(ctx, b, "B"));
-    if (b.shape.rank != 1 || b.shape.dims[0] != g->oc) return OpFail(ctx, "B must be [", g->oc, "]");
+    if (b.shape.rank != 1 || b.shape.dims[0] != g->oc)
+      return OpFail(ctx, "B must be [", g->oc, "]");
     g->has_bias = true;
+  }
+  {
+    // Bound the geometry before any int arithmetic: a zero-size W or Y does not bound the kernel
+    // size or the pads through the tensor size limit (found by review: kh * kw wrapped to 0).
+    constexpr int64_t kLimit = int64_t{1} << 24;
+    const int64_t kk64 = static_cast<int64_t>(g->kh) * g->kw;
+    const int64_t ckk64 = static_cast<int64_t>(transpose ? g->ocg : g->cg) * kk64;
+    const int64_t ph64 = static_cast<int64_t>(g->ih) + g->ph + g->peh;
+    const int64_t pw64 = static_cast<int64_t>(g->iw) + g->pw + g->pew;
+    if (kk64 > kLimit || ckk64 > kLimit || ph64 > kLimit || pw64 > kLimit) {
+      return OpFail(ctx, "kernel or padded input too large (limit ", kLimit, ")");
+    }
   }
   const int kk = g->kh * g->kw;
   g->ckk = (transpose ? g->ocg : g->cg) * kk;
   // Tiles: Conv over output positions, ConvTranspose over input positions.
-  const int64_t positions = transpose ? static_cast<int64_t>(g->ih) * g->iw
-                                      : static_cast<int64_t>(g->oh) * g->ow;
+  const int64_t positions =
+      transpose ? static_cast<int64_t>(g->ih) * g->iw : static_cast<int64_t>(g->oh) * g->ow;
   g->direct = !transpose && kk == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 &&
               g->peh == 0 && g->pew == 0;
-  int64_t tile = static_cast<int64_t>(kColBudgetFloats) / (g->ckk > 0 ? g->ckk : 1);
-  tile = tile < 32 ? 32 : tile / 16 * 16;
-  if (tile >= positions) tile = positions;
-  g->tile = static_cast<int>(tile);
-  g->ldc = static_cast<int>(internal::AlignUp(static_cast<size_t>(tile), 16));
+  g->wide = !transpose && !g->direct && g->sw == 1;
+  const int64_t ckk = g->ckk > 0 ? g->ckk : 1;
+  if (g->wide) {
+    // Output rows are computed PW wide (the padded input width): every col row of a tile is then
+    // one contiguous run of the padded input (per output row when sh > 1).
+    g->phw = g->ih + g->ph + g->peh;
+    g->pww = g->iw + g->pw + g->pew;
+    int64_t rows = static_cast<int64_t>(kColBudgetFloats) / (ckk * g->pww);
+    if (rows < 1) rows = 1;
+    if (rows > g->oh) rows = g->oh;
+    g->tile = static_cast<int>(rows);
+    g->ldc = static_cast<int>(internal::AlignUp(static_cast<size_t>(rows * g->pww), 16));
+  } else {
+    int64_t tile = static_cast<int64_t>(kColBudgetFloats) / ckk;
+    tile = tile < 32 ? 32 : tile / 16 * 16;
+    if (tile >= positions) tile = positions;
+    g->tile = static_cast<int>(tile);
+    g->ldc = static_cast<int>(internal::AlignUp(static_cast<size_t>(tile), 16));
+  }
   return OkStatus();
 }
 
-size_t ConvScratch(const ConvGeom& g, void* base, float** col) {
+struct ConvBuffers {
+  float* col = nullptr;    // [ckk, ldc]
+  float* xpad = nullptr;   // wide: [C/g, PH, PW] + one spare row of zeros
+  float* ywide = nullptr;  // wide: [OC/g, ldc]
+};
+
+size_t ConvScratch(const ConvGeom& g, void* base, ConvBuffers* b) {
   ScratchCarver sc(base);
-  *col = nullptr;
-  if (!g.direct && g.ckk > 0) *col = sc.Take(static_cast<size_t>(g.ckk) * g.ldc);
+  *b = ConvBuffers();
+  if (!g.direct && g.ckk > 0) b->col = sc.Take(static_cast<size_t>(g.ckk) * g.ldc);
+  if (g.wide) {
+    b->xpad = sc.Take((static_cast<size_t>(g.cg) * g.phw + 1) * g.pww);
+    b->ywide = sc.Take(static_cast<size_t>(g.ocg) * g.ldc);
+  }
   return base == nullptr ? sc.bytes() : sc.used();
+}
+
+// Wide path: the group's input channels with their pads, plus a spare zero row (the wide grid's
+// last columns read up to (kW - 1) * dW floats past the last padded row).
+EDGE_KERNEL_CLONES void PadInput(const ConvGeom& g, const float* EDGE_RESTRICT x,
+                                 float* EDGE_RESTRICT xpad) {
+  const int64_t plane = static_cast<int64_t>(g.phw) * g.pww;
+  for (int64_t i = 0; i < plane * g.cg + g.pww; ++i) xpad[i] = 0.0f;
+  for (int ic = 0; ic < g.cg; ++ic) {
+    for (int ih = 0; ih < g.ih; ++ih) {
+      const float* EDGE_RESTRICT s = x + (static_cast<int64_t>(ic) * g.ih + ih) * g.iw;
+      float* EDGE_RESTRICT d = xpad + ic * plane + static_cast<int64_t>(ih + g.ph) * g.pww + g.pw;
+      for (int iw = 0; iw < g.iw; ++iw) d[iw] = s[iw];
+    }
+  }
+}
+
+// Wide path: col[(ic, kh, kw), (r, j)] = xpad[ic, (oh0 + r) * sh + kh * dh, j + kw * dw] for
+// output rows oh0 + r, r < rows, and wide columns j < PW.
+EDGE_KERNEL_CLONES void Im2colWide(const ConvGeom& g, const float* EDGE_RESTRICT xpad, int oh0,
+                                   int rows, float* EDGE_RESTRICT col) {
+  const int64_t plane = static_cast<int64_t>(g.phw) * g.pww;
+  const int64_t run = g.sh == 1 ? static_cast<int64_t>(rows) * g.pww : g.pww;
+  const int runs = g.sh == 1 ? 1 : rows;
+  for (int ic = 0; ic < g.cg; ++ic) {
+    for (int kh = 0; kh < g.kh; ++kh) {
+      for (int kw = 0; kw < g.kw; ++kw) {
+        float* EDGE_RESTRICT d = col + (static_cast<int64_t>(ic * g.kh + kh) * g.kw + kw) * g.ldc;
+        for (int r = 0; r < runs; ++r) {
+          const float* EDGE_RESTRICT s =
+              xpad + ic * plane + (static_cast<int64_t>(oh0 + r) * g.sh + kh * g.dh) * g.pww +
+              kw * g.dw;
+          float* EDGE_RESTRICT dr = d + static_cast<int64_t>(r) * g.pww;
+          for (int64_t j = 0; j < run; ++j) dr[j] = s[j];
+        }
+      }
+    }
+  }
+}
+
+// Wide path: the first OW columns of every wide output row into Y.
+void CompactRows(const ConvGeom& g, const float* ywide, int oh0, int rows, float* y) {
+  const int64_t out_plane = static_cast<int64_t>(g.oh) * g.ow;
+  for (int o = 0; o < g.ocg; ++o) {
+    for (int r = 0; r < rows; ++r) {
+      const float* s = ywide + static_cast<int64_t>(o) * g.ldc + static_cast<int64_t>(r) * g.pww;
+      float* d = y + o * out_plane + static_cast<int64_t>(oh0 + r) * g.ow;
+      std::memcpy(d, s, sizeof(float) * static_cast<size_t>(g.ow));
+    }
+  }
 }
 
 // Calls f(row, c0, c1, offset) for each run of consecutive positions [p0, p0 + count) of a grid
@@ -221,6 +311,8 @@ void ValidRange(int size, int stride, int shift, int* lo, int* hi) {
   if (*hi < 0) *hi = 0;
 }
 
+// General path (horizontal stride > 1): col[(ic, kh, kw), p - p0] for output positions p in
+// [p0, p0 + count), padding taps as zeros.
 EDGE_KERNEL_CLONES void Im2col(const ConvGeom& g, const float* EDGE_RESTRICT x, int64_t p0,
                                int count, float* EDGE_RESTRICT col) {
   for (int ic = 0; ic < g.cg; ++ic) {
@@ -231,24 +323,27 @@ EDGE_KERNEL_CLONES void Im2col(const ConvGeom& g, const float* EDGE_RESTRICT x, 
         const int shift_w = kw * g.dw - g.pw;
         int wlo, whi;
         ValidRange(g.iw, g.sw, shift_w, &wlo, &whi);
-        ForEachRun(p0, count, g.ow, [&](int oh, int c0, int c1, int64_t off) {
-          float* EDGE_RESTRICT d = dst + off;  // d[o - c0] for output column o in [c0, c1)
+        // Runs of consecutive positions within one output row.
+        int64_t p = p0, done = 0;
+        while (done < count) {
+          const int oh = static_cast<int>(p / g.ow);
+          const int c0 = static_cast<int>(p - static_cast<int64_t>(oh) * g.ow);
+          const int c1 = static_cast<int>(c0 + (count - done) < g.ow ? c0 + (count - done) : g.ow);
+          float* EDGE_RESTRICT d = dst + done;  // d[o - c0] for output column o in [c0, c1)
           const int ih = oh * g.sh + kh * g.dh - g.ph;
           if (ih < 0 || ih >= g.ih) {
             for (int o = c0; o < c1; ++o) d[o - c0] = 0.0f;
-            return;
-          }
-          const int lo = wlo > c0 ? (wlo < c1 ? wlo : c1) : c0;
-          const int hi = whi < c1 ? (whi > lo ? whi : lo) : c1;
-          for (int o = c0; o < lo; ++o) d[o - c0] = 0.0f;
-          const float* EDGE_RESTRICT s = xc + static_cast<int64_t>(ih) * g.iw;
-          if (g.sw == 1) {
-            for (int o = lo; o < hi; ++o) d[o - c0] = s[o + shift_w];
           } else {
+            const int lo = wlo > c0 ? (wlo < c1 ? wlo : c1) : c0;
+            const int hi = whi < c1 ? (whi > lo ? whi : lo) : c1;
+            const float* EDGE_RESTRICT s = xc + static_cast<int64_t>(ih) * g.iw;
+            for (int o = c0; o < lo; ++o) d[o - c0] = 0.0f;
             for (int o = lo; o < hi; ++o) d[o - c0] = s[static_cast<int64_t>(o) * g.sw + shift_w];
+            for (int o = hi; o < c1; ++o) d[o - c0] = 0.0f;
           }
-          for (int o = hi; o < c1; ++o) d[o - c0] = 0.0f;
-        });
+          done += c1 - c0;
+          p += c1 - c0;
+        }
       }
     }
   }
@@ -283,8 +378,7 @@ EDGE_KERNEL_CLONES void Col2im(const ConvGeom& g, const float* EDGE_RESTRICT col
   }
 }
 
-void ConvReference(const ConvGeom& g, const float* x, const float* w, const float* bias,
-                   float* y) {
+void ConvReference(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
   for (int b = 0; b < g.n; ++b) {
     for (int oc = 0; oc < g.oc; ++oc) {
       const int grp = oc / g.ocg;
@@ -299,7 +393,8 @@ void ConvReference(const ConvGeom& g, const float* x, const float* w, const floa
                 if (ih < 0 || ih >= g.ih || iw < 0 || iw >= g.iw) continue;
                 const float xv =
                     x[((static_cast<int64_t>(b) * g.c + grp * g.cg + ic) * g.ih + ih) * g.iw + iw];
-                const float wv = w[((static_cast<int64_t>(oc) * g.cg + ic) * g.kh + kh) * g.kw + kw];
+                const float wv =
+                    w[((static_cast<int64_t>(oc) * g.cg + ic) * g.kh + kh) * g.kw + kw];
                 s += xv * wv;
               }
             }
@@ -334,7 +429,8 @@ void ConvTransposeReference(const ConvGeom& g, const float* x, const float* w, c
                 const int oh = ih * g.sh + kh * g.dh - g.ph;
                 const int ow = iw * g.sw + kw * g.dw - g.pw;
                 if (oh < 0 || oh >= g.oh || ow < 0 || ow >= g.ow) continue;
-                const float wv = w[((static_cast<int64_t>(ic) * g.ocg + o) * g.kh + kh) * g.kw + kw];
+                const float wv =
+                    w[((static_cast<int64_t>(ic) * g.ocg + o) * g.kh + kh) * g.kw + kw];
                 y[((static_cast<int64_t>(b) * g.oc + oc) * g.oh + oh) * g.ow + ow] += xv * wv;
               }
             }
@@ -352,8 +448,8 @@ Status PrepareConv(const OpContext& ctx, size_t* scratch_bytes) {
   *scratch_bytes = 0;
   ConvGeom g;
   EDGE_TRY(ParseConv(ctx, /*transpose=*/false, &g));
-  float* col;
-  *scratch_bytes = ConvScratch(g, nullptr, &col);
+  ConvBuffers bufs;
+  *scratch_bytes = ConvScratch(g, nullptr, &bufs);
   return OkStatus();
 }
 
@@ -368,19 +464,19 @@ Status EvalConv(const OpContext& ctx) {
     ConvReference(g, x, w, bias, y);
     return OkStatus();
   }
-  float* col;
-  if (ConvScratch(g, ctx.scratch, &col) > ctx.scratch_bytes) {
+  ConvBuffers bufs;
+  if (ConvScratch(g, ctx.scratch, &bufs) > ctx.scratch_bytes) {
     return OpFail(ctx, "scratch too small");
   }
   const int64_t in_plane = static_cast<int64_t>(g.ih) * g.iw;
   const int64_t out_plane = static_cast<int64_t>(g.oh) * g.ow;
+  // Y[oc, p] = W[oc, :] . col[:, p] + bias[oc] for the group's output channels.
   GemmArgs ga;
   ga.m = g.ocg;
   ga.k = g.ckk;
   ga.a_rs = g.ckk;
   ga.a_cs = 1;
   ga.b_cs = 1;
-  ga.y_rs = out_plane;
   ga.c_rs = 1;
   ga.c_cs = 0;
   ga.act = g.act;
@@ -395,17 +491,32 @@ Status EvalConv(const OpContext& ctx) {
         ga.b_rs = in_plane;
         ga.n = static_cast<int>(out_plane);
         ga.y = yg;
+        ga.y_rs = out_plane;
         internal::Gemm(ga);
-        continue;
-      }
-      for (int64_t p0 = 0; p0 < out_plane; p0 += g.tile) {
-        const int count = static_cast<int>(out_plane - p0 < g.tile ? out_plane - p0 : g.tile);
-        Im2col(g, xg, p0, count, col);
-        ga.b = col;
-        ga.b_rs = g.ldc;
-        ga.n = count;
-        ga.y = yg + p0;
-        internal::Gemm(ga);
+      } else if (g.wide) {
+        PadInput(g, xg, bufs.xpad);
+        for (int oh0 = 0; oh0 < g.oh; oh0 += g.tile) {
+          const int rows = g.oh - oh0 < g.tile ? g.oh - oh0 : g.tile;
+          Im2colWide(g, bufs.xpad, oh0, rows, bufs.col);
+          ga.b = bufs.col;
+          ga.b_rs = g.ldc;
+          ga.n = rows * g.pww;
+          ga.y = bufs.ywide;
+          ga.y_rs = g.ldc;
+          internal::Gemm(ga);
+          CompactRows(g, bufs.ywide, oh0, rows, yg);
+        }
+      } else {
+        for (int64_t p0 = 0; p0 < out_plane; p0 += g.tile) {
+          const int count = static_cast<int>(out_plane - p0 < g.tile ? out_plane - p0 : g.tile);
+          Im2col(g, xg, p0, count, bufs.col);
+          ga.b = bufs.col;
+          ga.b_rs = g.ldc;
+          ga.n = count;
+          ga.y = yg + p0;
+          ga.y_rs = out_plane;
+          internal::Gemm(ga);
+        }
       }
     }
   }
@@ -416,8 +527,8 @@ Status PrepareConvTranspose(const OpContext& ctx, size_t* scratch_bytes) {
   *scratch_bytes = 0;
   ConvGeom g;
   EDGE_TRY(ParseConv(ctx, /*transpose=*/true, &g));
-  float* col;
-  *scratch_bytes = ConvScratch(g, nullptr, &col);
+  ConvBuffers bufs;
+  *scratch_bytes = ConvScratch(g, nullptr, &bufs);
   return OkStatus();
 }
 
@@ -432,8 +543,8 @@ Status EvalConvTranspose(const OpContext& ctx) {
     ConvTransposeReference(g, x, w, bias, y);
     return OkStatus();
   }
-  float* col;
-  if (ConvScratch(g, ctx.scratch, &col) > ctx.scratch_bytes) {
+  ConvBuffers bufs;
+  if (ConvScratch(g, ctx.scratch, &bufs) > ctx.scratch_bytes) {
     return OpFail(ctx, "scratch too small");
   }
   const int64_t in_plane = static_cast<int64_t>(g.ih) * g.iw;
@@ -463,9 +574,9 @@ Status EvalConvTranspose(const OpContext& ctx) {
         const int count = static_cast<int>(in_plane - p0 < g.tile ? in_plane - p0 : g.tile);
         ga.b = xg + p0;
         ga.n = count;
-        ga.y = col;
+        ga.y = bufs.col;
         internal::Gemm(ga);
-        Col2im(g, col, p0, count, yg);
+        Col2im(g, bufs.col, p0, count, yg);
       }
     }
   }
@@ -544,8 +655,8 @@ Status ParsePool(const OpContext& ctx, PoolGeom* g) {
     g->pb[a] = pd[i];
     g->pe[a] = pd[sp + i];
     // Y may be the floor or the ceil output size (ceil_mode is folded into it by the compiler).
-    const int64_t num =
-        static_cast<int64_t>(g->in[a]) + g->pb[a] + g->pe[a] - (static_cast<int64_t>(dl[i]) * (ks[i] - 1) + 1);
+    const int64_t num = static_cast<int64_t>(g->in[a]) + g->pb[a] + g->pe[a] -
+                        (static_cast<int64_t>(dl[i]) * (ks[i] - 1) + 1);
     if (num < 0) return OpFail(ctx, "the window does not fit the padded input");
     const int64_t lo = num / st[i] + 1, hi = CeilDiv(num, st[i]) + 1;
     if (g->out[a] < lo || g->out[a] > hi) {
@@ -562,8 +673,13 @@ Status ParsePool(const OpContext& ctx, PoolGeom* g) {
 
 // Taps j in [0, k) of output o along one axis whose input position o * s - pb + j * d is in
 // [0, size) -> [*lo, *hi); *count_pad = taps inside the padded input [-pb, size + pe).
-void TapRange(const PoolGeom& g, int a, int o, int* lo, int* hi, int* count_pad) {
+inline void TapRange(const PoolGeom& g, int a, int o, int* lo, int* hi, int* count_pad) {
   const int64_t start = static_cast<int64_t>(o) * g.s[a] - g.pb[a];
+  if (start >= 0 && start + static_cast<int64_t>(g.k[a] - 1) * g.d[a] < g.in[a]) {
+    *lo = 0;  // the whole window is inside the input (the common case; no divisions)
+    *hi = *count_pad = g.k[a];
+    return;
+  }
   int64_t l = start >= 0 ? 0 : CeilDiv(-start, g.d[a]);
   int64_t h = CeilDiv(g.in[a] - start, g.d[a]);
   int64_t hp = CeilDiv(static_cast<int64_t>(g.in[a]) + g.pe[a] - start, g.d[a]);
@@ -575,12 +691,84 @@ void TapRange(const PoolGeom& g, int a, int o, int* lo, int* hi, int* count_pad)
   *count_pad = static_cast<int>(hp < 0 ? 0 : hp);
 }
 
-void PoolOptimised(const PoolGeom& g, const float* x, float* y) {
+// One output row (fixed o0, o1) of a pooled plane: outputs o2 in [ia, ib) have every tap of the
+// innermost axis inside the input and are computed tap by tap over the whole run (a strided
+// vector loop); the few outputs outside that run clip their taps one by one.
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+inline void
+PoolRow(const PoolGeom& g, bool is_max, const float* EDGE_RESTRICT xp, int64_t b0, int l0, int h0,
+        int c0, int64_t b1, int l1, int h1, int c1, int ia, int ib, float* EDGE_RESTRICT yr) {
+  const int s2 = g.s[2], d2 = g.d[2], k2 = g.k[2], pb2 = g.pb[2];
+  const float init = is_max ? std::numeric_limits<float>::lowest() : 0.0f;
+  for (int o = ia; o < ib; ++o) yr[o] = init;
+  for (int j0 = l0; j0 < h0; ++j0) {
+    for (int j1 = l1; j1 < h1; ++j1) {
+      const float* EDGE_RESTRICT row =
+          xp + ((b0 + j0 * g.d[0]) * g.in[1] + (b1 + j1 * g.d[1])) * g.in[2];
+      for (int j2 = 0; j2 < k2; ++j2) {
+        const int64_t off = static_cast<int64_t>(j2) * d2 - pb2;
+        if (is_max) {
+          for (int o = ia; o < ib; ++o) {
+            const float v = row[static_cast<int64_t>(o) * s2 + off];
+            yr[o] = v > yr[o] ? v : yr[o];
+          }
+        } else {
+          for (int o = ia; o < ib; ++o) yr[o] += row[static_cast<int64_t>(o) * s2 + off];
+        }
+      }
+    }
+  }
+  if (!is_max) {
+    const int count = g.include_pad ? c0 * c1 * k2 : (h0 - l0) * (h1 - l1) * k2;
+    const float div = static_cast<float>(count);
+    for (int o = ia; o < ib; ++o) yr[o] /= div;
+  }
+  // Outputs whose innermost taps are clipped.
+  for (int o2 = 0; o2 < g.out[2]; ++o2) {
+    if (o2 == ia && ib > ia) o2 = ib;
+    if (o2 >= g.out[2]) break;
+    int l2, h2, c2;
+    TapRange(g, 2, o2, &l2, &h2, &c2);
+    const int64_t b2 = static_cast<int64_t>(o2) * s2 - pb2;
+    float acc = init;
+    for (int j0 = l0; j0 < h0; ++j0) {
+      for (int j1 = l1; j1 < h1; ++j1) {
+        const float* row = xp + ((b0 + j0 * g.d[0]) * g.in[1] + (b1 + j1 * g.d[1])) * g.in[2] + b2;
+        for (int j2 = l2; j2 < h2; ++j2) {
+          const float v = row[j2 * d2];
+          if (is_max) {
+            acc = v > acc ? v : acc;
+          } else {
+            acc += v;
+          }
+        }
+      }
+    }
+    if (!is_max) {
+      const int count = g.include_pad ? c0 * c1 * c2 : (h0 - l0) * (h1 - l1) * (h2 - l2);
+      acc /= static_cast<float>(count);
+    }
+    yr[o2] = acc;
+  }
+}
+
+EDGE_KERNEL_CLONES void PoolOptimised(const PoolGeom& g, const float* x, float* y) {
   const bool is_max = g.type == efm::OpType::MaxPool;
+  // Outputs of the innermost axis whose window lies inside the input: o * s - pb >= 0 and
+  // o * s - pb + (k - 1) * d < in.
+  int ia = static_cast<int>(CeilDiv(g.pb[2], g.s[2]));
+  const int64_t last =
+      static_cast<int64_t>(g.in[2]) - 1 - static_cast<int64_t>(g.k[2] - 1) * g.d[2] + g.pb[2];
+  int ib = last < 0 ? 0 : static_cast<int>(last / g.s[2] + 1);
+  if (ib > g.out[2]) ib = g.out[2];
+  if (ia > ib) ia = ib;
   const int64_t planes = static_cast<int64_t>(g.n) * g.c;
+  const int64_t out_plane = static_cast<int64_t>(g.out[0]) * g.out[1] * g.out[2];
   for (int64_t pl = 0; pl < planes; ++pl) {
     const float* xp = x + pl * g.plane_in;
-    float* yp = y + pl * g.out[0] * g.out[1] * g.out[2];
+    float* yp = y + pl * out_plane;
     for (int o0 = 0; o0 < g.out[0]; ++o0) {
       int l0, h0, c0;
       TapRange(g, 0, o0, &l0, &h0, &c0);
@@ -589,31 +777,8 @@ void PoolOptimised(const PoolGeom& g, const float* x, float* y) {
         int l1, h1, c1;
         TapRange(g, 1, o1, &l1, &h1, &c1);
         const int64_t b1 = static_cast<int64_t>(o1) * g.s[1] - g.pb[1];
-        for (int o2 = 0; o2 < g.out[2]; ++o2) {
-          int l2, h2, c2;
-          TapRange(g, 2, o2, &l2, &h2, &c2);
-          const int64_t b2 = static_cast<int64_t>(o2) * g.s[2] - g.pb[2];
-          float acc = is_max ? std::numeric_limits<float>::lowest() : 0.0f;
-          for (int j0 = l0; j0 < h0; ++j0) {
-            for (int j1 = l1; j1 < h1; ++j1) {
-              const float* row =
-                  xp + ((b0 + j0 * g.d[0]) * g.in[1] + (b1 + j1 * g.d[1])) * g.in[2] + b2;
-              if (is_max) {
-                for (int j2 = l2; j2 < h2; ++j2) {
-                  const float v = row[j2 * g.d[2]];
-                  acc = v > acc ? v : acc;
-                }
-              } else {
-                for (int j2 = l2; j2 < h2; ++j2) acc += row[j2 * g.d[2]];
-              }
-            }
-          }
-          if (!is_max) {
-            const int count = g.include_pad ? c0 * c1 * c2 : (h0 - l0) * (h1 - l1) * (h2 - l2);
-            acc /= static_cast<float>(count);
-          }
-          *yp++ = acc;
-        }
+        PoolRow(g, is_max, xp, b0, l0, h0, c0, b1, l1, h1, c1, ia, ib,
+                yp + (static_cast<int64_t>(o0) * g.out[1] + o1) * g.out[2]);
       }
     }
   }
@@ -634,10 +799,10 @@ void PoolReference(const PoolGeom& g, const float* x, float* y) {
                 const int64_t i0 = static_cast<int64_t>(o0) * g.s[0] - g.pb[0] + j0 * g.d[0];
                 const int64_t i1 = static_cast<int64_t>(o1) * g.s[1] - g.pb[1] + j1 * g.d[1];
                 const int64_t i2 = static_cast<int64_t>(o2) * g.s[2] - g.pb[2] + j2 * g.d[2];
-                const bool in_padded = i0 < g.in[0] + g.pe[0] && i1 < g.in[1] + g.pe[1] &&
-                                       i2 < g.in[2] + g.pe[2];
-                const bool inside = i0 >= 0 && i0 < g.in[0] && i1 >= 0 && i1 < g.in[1] &&
-                                    i2 >= 0 && i2 < g.in[2];
+                const bool in_padded =
+                    i0 < g.in[0] + g.pe[0] && i1 < g.in[1] + g.pe[1] && i2 < g.in[2] + g.pe[2];
+                const bool inside =
+                    i0 >= 0 && i0 < g.in[0] && i1 >= 0 && i1 < g.in[1] && i2 >= 0 && i2 < g.in[2];
                 if (inside) {
                   const float v = x[pl * g.plane_in + (i0 * g.in[1] + i1) * g.in[2] + i2];
                   if (is_max) {

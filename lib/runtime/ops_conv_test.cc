@@ -34,9 +34,9 @@ OptionsFn ConvOpts(Ints strides, Ints pads, Ints dilations, int group, Ints outp
                    efm::FusedActivation act = efm::FusedActivation::None, float lo = 0.0f,
                    float hi = 0.0f, Ints kernel_shape = {}) {
   return [=](flatbuffers::FlatBufferBuilder& fbb) {
-    auto o = efm::CreateConvOptionsDirect(fbb, kernel_shape.empty() ? nullptr : &kernel_shape,
-                                          &strides, &pads, &dilations, group, &output_padding, act,
-                                          lo, hi);
+    auto o =
+        efm::CreateConvOptionsDirect(fbb, kernel_shape.empty() ? nullptr : &kernel_shape, &strides,
+                                     &pads, &dilations, group, &output_padding, act, lo, hi);
     return std::make_pair(efm::OpOptions::ConvOptions, o.Union());
   };
 }
@@ -126,7 +126,9 @@ TEST(ConvKernels, GoldenBatchNormMatchesTorch) {
   }
 }
 
-int Pick(std::mt19937* rng, int lo, int hi) { return lo + static_cast<int>((*rng)() % (hi - lo + 1)); }
+int Pick(std::mt19937* rng, int lo, int hi) {
+  return lo + static_cast<int>((*rng)() % (hi - lo + 1));
+}
 
 // Optimised (im2col + GEMM, several tiles when large) and reference Conv agree on random 1-D and
 // 2-D geometries.
@@ -271,8 +273,9 @@ TEST(ConvKernels, PrepareRejectsInconsistentShapesWithAMessage) {
                  "output Y spatial dims 4x3 differ from expected 3x3");
   ExpectRejected(kConv, conv, {z({1, 3, 5, 5}), z({4, 2, 3, 3})}, {z({1, 4, 3, 3})},
                  "W.dims[1] must be C/group = 3");
-  ExpectRejected(kConv, ConvOpts({1, 1}, {0, 0, 0, 0}, {1, 1}, 2), {z({1, 3, 5, 5}), z({4, 1, 3, 3})},
-                 {z({1, 4, 3, 3})}, "channels 3 not divisible by group");
+  ExpectRejected(kConv, ConvOpts({1, 1}, {0, 0, 0, 0}, {1, 1}, 2),
+                 {z({1, 3, 5, 5}), z({4, 1, 3, 3})}, {z({1, 4, 3, 3})},
+                 "channels 3 not divisible by group");
   ExpectRejected(kConv, conv, {z({1, 3, 5, 5}), z({4, 3, 3, 3}), z({3})}, {z({1, 4, 3, 3})},
                  "B must be [4]");
   ExpectRejected(kConv, conv, {z({1, 3, 2, 2}), z({4, 3, 3, 3})}, {z({1, 4, 1, 1})},
@@ -284,10 +287,10 @@ TEST(ConvKernels, PrepareRejectsInconsistentShapesWithAMessage) {
                  {z({1, 4, 3, 3})}, "length");
   ExpectRejected(kConv, ConvOpts({0, 1}, {0, 0, 0, 0}, {1, 1}, 1),
                  {z({1, 3, 5, 5}), z({4, 3, 3, 3})}, {z({1, 4, 3, 3})}, "strides and dilations");
-  ExpectRejected(kConv, ConvOpts({1, 1}, {0, 0, 0, 0}, {1, 1}, 1, {}, efm::FusedActivation::None,
-                                 0, 0, {2, 2}),
-                 {z({1, 3, 5, 5}), z({4, 3, 3, 3})}, {z({1, 4, 3, 3})},
-                 "kernel_shape does not match W");
+  ExpectRejected(
+      kConv,
+      ConvOpts({1, 1}, {0, 0, 0, 0}, {1, 1}, 1, {}, efm::FusedActivation::None, 0, 0, {2, 2}),
+      {z({1, 3, 5, 5}), z({4, 3, 3, 3})}, {z({1, 4, 3, 3})}, "kernel_shape does not match W");
   ExpectRejected(efm::OpType::ConvTranspose, ConvOpts({2, 2}, {0, 0, 0, 0}, {1, 1}, 1),
                  {z({1, 3, 4, 4}), z({3, 2, 3, 3})}, {z({1, 2, 8, 8})},
                  "output Y spatial dims 8x8 differ from expected 9x9");

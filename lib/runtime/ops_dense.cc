@@ -7,7 +7,8 @@
 // layers) the strip starts on a 64-byte boundary of B whenever B's rows are uniformly aligned;
 // the columns before and after the aligned body are covered by two overlapping 16-wide segments
 // in the same pass (they recompute identical values), so no load splits a cache line and every
-// pass keeps enough independent accumulators to hide the FMA latency.
+// pass keeps enough independent accumulators to hide the FMA latency. Targets without SIMD
+// (Cortex-M) compile a compact kernel instead (EDGE_GEMM_COMPACT) with the same summation order.
 #include <cstddef>
 #include <cstdint>
 
@@ -17,10 +18,30 @@
 #include "internal_gemm.h"
 #include "internal_nn.h"
 
+// Hosts with SIMD get the register-blocked kernels below; other targets (Cortex-M) a compact one.
+#if !defined(EDGE_GEMM_COMPACT)
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__ARM_NEON)
+#define EDGE_GEMM_COMPACT 0
+#else
+#define EDGE_GEMM_COMPACT 1
+#endif
+#endif
+
 #if defined(__GNUC__)
 #define EDGE_GEMM_INLINE __attribute__((always_inline)) inline
 #else
 #define EDGE_GEMM_INLINE inline
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC's unroll-and-jam (on at -O3) would interleave two k iterations and leave the accumulators
+// in memory.
+#define EDGE_GEMM_PASS \
+  EDGE_KERNEL_CLONES __attribute__((noinline, optimize("no-loop-unroll-and-jam")))
+#elif defined(__GNUC__)
+#define EDGE_GEMM_PASS __attribute__((noinline))
+#else
+#define EDGE_GEMM_PASS
 #endif
 
 namespace edge::runtime {
@@ -30,8 +51,7 @@ namespace {
 // ---- epilogue ----
 
 template <int W>
-EDGE_GEMM_INLINE void StoreRow(const float* EDGE_RESTRICT acc, const GemmArgs& g, int m,
-                               int col) {
+EDGE_GEMM_INLINE void StoreRow(const float* EDGE_RESTRICT acc, const GemmArgs& g, int m, int col) {
   float* EDGE_RESTRICT y = g.y + m * g.y_rs + col;
   const float alpha = g.alpha;
   if (g.c == nullptr) {
@@ -65,22 +85,39 @@ EDGE_GEMM_INLINE void StoreRow(const float* EDGE_RESTRICT acc, const GemmArgs& g
   }
 }
 
+#if EDGE_GEMM_COMPACT
+
+// Targets without SIMD (e.g. Cortex-M4F): four scalar accumulators per pass keep the code small;
+// the sum still runs over k in ascending order.
+void GemmKn(const GemmArgs& g) {
+  for (int m = 0; m < g.m; ++m) {
+    const float* EDGE_RESTRICT ap = g.a + m * g.a_rs;
+    int n = 0;
+    for (; n + 4 <= g.n; n += 4) {
+      float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+      const float* EDGE_RESTRICT rb = g.b + n;
+      for (int k = 0; k < g.k; ++k) {
+        const float av = ap[k * g.a_cs];
+        for (int j = 0; j < 4; ++j) acc[j] += av * rb[j];
+        rb += g.b_rs;
+      }
+      StoreRow<4>(acc, g, m, n);
+    }
+    for (; n < g.n; ++n) {
+      float s = 0.0f;
+      for (int k = 0; k < g.k; ++k) s += ap[k * g.a_cs] * g.b[k * g.b_rs + n];
+      StoreRow<1>(&s, g, m, n);
+    }
+  }
+}
+
+#else  // !EDGE_GEMM_COMPACT
+
 // ---- B row-major [K, N] (b_cs == 1) ----
 //
 // Each pass is its own small function (compiled per ISA level) so that its accumulators stay in
 // registers. Loops are at least 32 iterations long so that GCC's loop vectoriser, rather than
 // early complete unrolling plus SLP, handles them.
-
-#if defined(__GNUC__) && !defined(__clang__)
-// GCC's unroll-and-jam (on at -O3) would interleave two k iterations and leave the accumulators
-// in memory.
-#define EDGE_GEMM_PASS \
-  EDGE_KERNEL_CLONES __attribute__((noinline, optimize("no-loop-unroll-and-jam")))
-#elif defined(__GNUC__)
-#define EDGE_GEMM_PASS __attribute__((noinline))
-#else
-#define EDGE_GEMM_PASS
-#endif
 
 // One row of A: columns [body, body + NB) plus kEdges (0, 1 or 2) 32-wide segments at e0, e1.
 constexpr int kE = 16;  // width of the edge segments and granularity of the body
@@ -170,8 +207,8 @@ void GemmRowKn(const GemmArgs& g, int m) {
   const int n = g.n;
   if (n >= 32) {
     // Start the body on a 64-byte boundary when every row of B has the same alignment; the
-    // columns before it (fewer than 16) and after it (fewer than 32) are covered by 32-wide
-    // segments at 0 and n - 32.
+    // columns before and after it (fewer than 16 each) are covered by 16-wide segments at 0 and
+    // n - 16.
     int hb = 0;
     const uintptr_t addr = reinterpret_cast<uintptr_t>(g.b);
     if (n >= 64 && g.b_rs % 16 == 0 && addr % sizeof(float) == 0) {
@@ -258,6 +295,8 @@ void GemmKn(const GemmArgs& g) {
   for (; m < g.m; ++m) GemmRowKn(g, m);
 }
 
+#endif  // EDGE_GEMM_COMPACT
+
 // ---- B column-major (b_rs == 1, B(k, n) = b[n * b_cs + k]) with contiguous A rows ----
 
 EDGE_GEMM_INLINE float Sum16(const float* EDGE_RESTRICT s) {
@@ -332,7 +371,8 @@ void GemmReference(const GemmArgs& g) {
   for (int m = 0; m < g.m; ++m) {
     for (int n = 0; n < g.n; ++n) {
       float s = 0.0f;
-      for (int k = 0; k < g.k; ++k) s += g.a[m * g.a_rs + k * g.a_cs] * g.b[k * g.b_rs + n * g.b_cs];
+      for (int k = 0; k < g.k; ++k)
+        s += g.a[m * g.a_rs + k * g.a_cs] * g.b[k * g.b_rs + n * g.b_cs];
       float v = g.alpha * s;
       if (g.c != nullptr) v += g.beta * g.c[m * g.c_rs + n * g.c_cs];
       float* y = g.y + m * g.y_rs + n;

@@ -49,8 +49,9 @@ RunResult RunCase(const DenseCase& c, bool reference, HostT* y,
   HostT a = c.a.host(), b = c.b.host(), cc = c.c.host();
   *y = c.y.zeros_like();
   if (c.gemm) {
-    return RunKernel(efm::OpType::Gemm, GemmOpts(c.alpha, c.beta, c.trans_a, c.trans_b, act, lo, hi),
-               {&a, &b, &cc}, {y}, reference);
+    return RunKernel(efm::OpType::Gemm,
+                     GemmOpts(c.alpha, c.beta, c.trans_a, c.trans_b, act, lo, hi), {&a, &b, &cc},
+                     {y}, reference);
   }
   return RunKernel(efm::OpType::MatMul, MatMulOpts(act, lo, hi), {&a, &b}, {y}, reference);
 }
@@ -85,8 +86,8 @@ TEST(DenseKernels, FusedReluAndClipApplyAfterBias) {
 // Optimised and reference Gemm agree on random shapes, transposes, C broadcasts and activations.
 TEST(DenseKernels, GemmOptimisedMatchesReferenceOnRandomShapes) {
   std::mt19937 rng(42);
-  const int sizes[] = {1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 128, 129,
-                       200};
+  const int sizes[] = {1,  2,  3,  4,  5,  7,  8,   15,  16,  17, 31,
+                       32, 33, 47, 63, 64, 65, 100, 128, 129, 200};
   auto pick = [&](int limit) {
     int v;
     do {
@@ -157,9 +158,9 @@ TEST(DenseKernels, GemmCoreMatchesReferenceAtEveryAlignment) {
         internal::Gemm(g);
         g.y = y1.data() + off;
         internal::GemmReference(g);
-        SCOPED_TRACE("m=" + std::to_string(s.m) + " n=" + std::to_string(s.n) + " k=" +
-                     std::to_string(s.k) + " off=" + std::to_string(off) + " ldb=" +
-                     std::to_string(ldb));
+        SCOPED_TRACE("m=" + std::to_string(s.m) + " n=" + std::to_string(s.n) +
+                     " k=" + std::to_string(s.k) + " off=" + std::to_string(off) +
+                     " ldb=" + std::to_string(ldb));
         ExpectClose(y0, y1, 2e-5f, 1e-5f, "gemm core");  // also checks nothing outside Y moved
       }
     }
@@ -171,10 +172,8 @@ TEST(DenseKernels, MatMulOptimisedMatchesReferenceWithBatchBroadcast) {
   struct Case {
     std::vector<int32_t> a, b, y;
   } cases[] = {
-      {{2, 3, 5, 7}, {3, 7, 40}, {2, 3, 5, 40}},
-      {{1, 4, 33}, {2, 1, 33, 17}, {2, 1, 4, 17}},
-      {{6, 1, 64}, {6, 64, 130}, {6, 1, 130}},
-      {{70}, {3, 70, 9}, {3, 9}},
+      {{2, 3, 5, 7}, {3, 7, 40}, {2, 3, 5, 40}}, {{1, 4, 33}, {2, 1, 33, 17}, {2, 1, 4, 17}},
+      {{6, 1, 64}, {6, 64, 130}, {6, 1, 130}},   {{70}, {3, 70, 9}, {3, 9}},
       {{2, 2, 8, 16}, {16}, {2, 2, 8}},
   };
   for (auto& c : cases) {
@@ -222,8 +221,7 @@ TEST(DenseKernels, PrepareRejectsInconsistentShapesWithAMessage) {
                  "inner dimensions differ");
   ExpectRejected(efm::OpType::MatMul, MatMulOpts(), {z({3, 4}), z({4, 5})}, {z({3, 4})},
                  "output Y has the wrong shape");
-  ExpectRejected(efm::OpType::MatMul, MatMulOpts(), {z({}), z({4, 5})}, {z({5})},
-                 "rank >= 1");
+  ExpectRejected(efm::OpType::MatMul, MatMulOpts(), {z({}), z({4, 5})}, {z({5})}, "rank >= 1");
 }
 
 }  // namespace

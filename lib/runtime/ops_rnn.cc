@@ -116,6 +116,9 @@ Status ParseRnn(const OpContext& ctx, bool gru, RnnGeom* g) {
   g->input = x.shape.dims[2];
   if (r.shape.rank != 3) return OpFail(ctx, "R must be 3-D");
   g->hidden = o->hidden_size() > 0 ? o->hidden_size() : r.shape.dims[2];
+  if (static_cast<int64_t>(g->gates) * g->hidden > (int64_t{1} << 24)) {
+    return OpFail(ctx, "hidden_size too large");
+  }
   const int gh = g->gates * g->hidden;
   const int32_t wd[3] = {g->dirs, gh, g->input};
   const int32_t rd[3] = {g->dirs, gh, g->hidden};

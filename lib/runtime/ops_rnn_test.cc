@@ -40,8 +40,8 @@ TEST(RnnKernels, GoldenLstmAndGruMatchTorchAndOnnxHelpers) {
     for (bool reference : {false, true}) {
       SCOPED_TRACE(std::string(c.name) + (reference ? " (reference)" : ""));
       HostT x = c.x.host(), w = c.w.host(), r = c.r.host(), b = c.b.host();
-      HostT lens = c.has_lens ? HostT::I32({static_cast<int32_t>(c.lens.size())}, c.lens)
-                              : HostT::Absent();
+      HostT lens =
+          c.has_lens ? HostT::I32({static_cast<int32_t>(c.lens.size())}, c.lens) : HostT::Absent();
       HostT h0 = c.h0.host(), c0 = c.c0.host(), p = c.p.host();
       HostT y = c.y.zeros_like(), yh = c.yh.zeros_like(), yc = c.yc.zeros_like();
       std::vector<HostT*> ins = {&x, &w, &r, &b, &lens, &h0};
@@ -51,10 +51,10 @@ TEST(RnnKernels, GoldenLstmAndGruMatchTorchAndOnnxHelpers) {
         ins.push_back(&p);
         outs.push_back(&yc);
       }
-      auto opts = RnnOpts(c.direction, c.hidden, c.clip, c.input_forget, c.linear_before_reset,
-                          c.layout);
-      RunResult res = RunKernel(c.gru ? efm::OpType::GRU : efm::OpType::LSTM, opts, ins, outs,
-                                reference);
+      auto opts =
+          RnnOpts(c.direction, c.hidden, c.clip, c.input_forget, c.linear_before_reset, c.layout);
+      RunResult res =
+          RunKernel(c.gru ? efm::OpType::GRU : efm::OpType::LSTM, opts, ins, outs, reference);
       ASSERT_TRUE(res.status.ok()) << res.diag;
       ExpectClose(y.f, c.y.data, 2e-5f, 1e-4f, "Y");
       ExpectClose(yh.f, c.yh.data, 2e-5f, 1e-4f, "Y_h");
@@ -63,7 +63,9 @@ TEST(RnnKernels, GoldenLstmAndGruMatchTorchAndOnnxHelpers) {
   }
 }
 
-int Pick(std::mt19937* rng, int lo, int hi) { return lo + static_cast<int>((*rng)() % (hi - lo + 1)); }
+int Pick(std::mt19937* rng, int lo, int hi) {
+  return lo + static_cast<int>((*rng)() % (hi - lo + 1));
+}
 
 // Random directions, layouts, options, optional inputs and outputs; optimised vs reference.
 TEST(RnnKernels, OptimisedMatchesReferenceWithRandomOptions) {
@@ -75,7 +77,8 @@ TEST(RnnKernels, OptimisedMatchesReferenceWithRandomOptions) {
     const int dirs = dir == efm::RnnDirection::Bidirectional ? 2 : 1;
     const int layout = static_cast<int>(rng() % 2);
     const int seq = Pick(&rng, 1, 6), batch = Pick(&rng, 1, 4);
-    const int in = Pick(&rng, 1, iter % 7 == 0 ? 40 : 9), hid = Pick(&rng, 1, iter % 5 == 0 ? 37 : 8);
+    const int in = Pick(&rng, 1, iter % 7 == 0 ? 40 : 9),
+              hid = Pick(&rng, 1, iter % 5 == 0 ? 37 : 8);
     const float clip = rng() % 3 == 0 ? 0.5f : 0.0f;
     const bool input_forget = !gru && rng() % 4 == 0, lbr = gru && rng() % 2;
     auto maybe = [&](Ints shape) {
@@ -147,8 +150,7 @@ TEST(RnnKernels, EvalRejectsSequenceLengthsOutOfRange) {
       RunKernel(efm::OpType::LSTM, RnnOpts(efm::RnnDirection::Forward, 4, 0, false, false, 0),
                 {&x, &w, &r, &b, &lens}, {&y, &yh}, false);
   EXPECT_EQ(res.status, Status::InvalidArgument());
-  EXPECT_NE(res.diag.find("sequence_lens[1] = 4 is outside [0, 3]"), std::string::npos)
-      << res.diag;
+  EXPECT_NE(res.diag.find("sequence_lens[1] = 4 is outside [0, 3]"), std::string::npos) << res.diag;
 }
 
 void ExpectRejected(efm::OpType type, const OptionsFn& opts, std::vector<HostT> ins,
@@ -169,21 +171,20 @@ TEST(RnnKernels, PrepareRejectsInconsistentShapesWithAMessage) {
   const auto kLstm = efm::OpType::LSTM;
   ExpectRejected(kLstm, fwd, {z({3, 2, 2}), z({1, 12, 2}), z({1, 16, 4})}, {absent, z({1, 2, 4})},
                  "W must be [1, 16, 2]");
-  ExpectRejected(kLstm, bidir, {z({3, 2, 2}), z({1, 16, 2}), z({1, 16, 4})},
-                 {absent, z({2, 2, 4})}, "W must be [2, 16, 2]");
+  ExpectRejected(kLstm, bidir, {z({3, 2, 2}), z({1, 16, 2}), z({1, 16, 4})}, {absent, z({2, 2, 4})},
+                 "W must be [2, 16, 2]");
   ExpectRejected(kLstm, fwd, {z({3, 2, 2}), z({1, 16, 2}), z({1, 16, 4}), z({1, 16})},
                  {absent, z({1, 2, 4})}, "B must be [1, 32]");
-  ExpectRejected(kLstm, fwd,
-                 {z({3, 2, 2}), z({1, 16, 2}), z({1, 16, 4}), absent, z({2})},
+  ExpectRejected(kLstm, fwd, {z({3, 2, 2}), z({1, 16, 2}), z({1, 16, 4}), absent, z({2})},
                  {absent, z({1, 2, 4})}, "sequence_lens must be i32");
   ExpectRejected(kLstm, fwd, {z({3, 2, 2}), z({1, 16, 2}), z({1, 16, 4})},
                  {z({3, 2, 1, 4}), z({1, 2, 4})}, "Y has the wrong shape");
   ExpectRejected(kLstm, fwd, {z({3, 2, 2}), z({1, 16, 2}), z({1, 16, 4})}, {absent, z({2, 1, 4})},
                  "Y_h has the wrong shape");
-  ExpectRejected(kLstm, fwd,
-                 {z({3, 2, 2}), z({1, 16, 2}), z({1, 16, 4}), absent, absent, absent, absent,
-                  z({1, 16})},
-                 {absent, z({1, 2, 4})}, "P must be [1, 12]");
+  ExpectRejected(
+      kLstm, fwd,
+      {z({3, 2, 2}), z({1, 16, 2}), z({1, 16, 4}), absent, absent, absent, absent, z({1, 16})},
+      {absent, z({1, 2, 4})}, "P must be [1, 12]");
   ExpectRejected(kLstm, RnnOpts(efm::RnnDirection::Forward, 4, 0, false, false, 2),
                  {z({3, 2, 2}), z({1, 16, 2}), z({1, 16, 4})}, {absent, z({1, 2, 4})},
                  "layout must be 0 or 1");

@@ -185,7 +185,19 @@ sys.exit(0 if abs(float(y[0, 0]) - (0.1 * float(x[0, 0]) + 0.9)) <= 1e-6 else 1)
 ctl run "$work/iir1.efm" --input "state_in=$EX/iir1/state_in_init.npy"
 one_line_error "run without the graph input's --input" 1 "INVALID_ARGUMENT.*missing --input x="
 ctl run "$work/iir1.efm"
-check "run with no --input at all is a usage error (exit 2)" test "$(rc)" = 2
+one_line_error "run with no --input at all names the missing input" 1 "INVALID_ARGUMENT.*missing --input x="
+# A transposed input has the right element count but the wrong shape.
+/usr/bin/python3 -c "import numpy as np; np.save('$work/x23.npy', np.zeros((2, 3), np.float32))"
+ctl compile "$EX/mlp.onnx" -o "$work/mlp_shape.efm" >/dev/null
+ctl run "$work/mlp_shape.efm" --input "x=$work/x23.npy"
+one_line_error "run with a (2, 3) .npy for a [1, 784] input" 1 "INVALID_ARGUMENT.*input x"
+# compile's default output replaces the extension of the file name only.
+mkdir -p "$work/dir.d" && cp "$EX/iir1.onnx" "$work/dir.d/noext"
+ctl compile "$work/dir.d/noext" >/dev/null
+check "compile without -o and without an extension writes MODEL.efm next to it" test -f "$work/dir.d/noext.efm"
+ctl --json compile "$EX/iir1.onnx" -o "$work/we\"ird.efm"
+check "compile --json escapes file names (valid JSON)" /usr/bin/python3 -m json.tool "$work/out"
+
 ctl run "$work/iir1.efm" --input "x=$EX/mlp/input_x_0.npy"
 one_line_error "run with an input of the wrong shape" 1 "INVALID_ARGUMENT.*input x.*\[1, 1\].*\[1, 784\]"
 ctl run "$work/iir1.efm" --input "x=$EX/iir1/input_x_0.npy" --input "nosuch=$EX/iir1/input_x_0.npy"

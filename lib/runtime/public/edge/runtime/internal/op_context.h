@@ -73,6 +73,20 @@ EDGE_RUNTIME_DECLARE_FAMILY(Pool);       // MaxPool AveragePool GlobalAveragePoo
 EDGE_RUNTIME_DECLARE_FAMILY(BatchNorm);  // BatchNormalization
 EDGE_RUNTIME_DECLARE_FAMILY(Lstm);       // LSTM                        (ops_rnn.cc)
 EDGE_RUNTIME_DECLARE_FAMILY(Gru);        // GRU
+
+// ops_extra.cc
+EDGE_RUNTIME_DECLARE_FAMILY(Arg);           // ArgMax ArgMin
+EDGE_RUNTIME_DECLARE_FAMILY(LayerNorm);     // LayerNormalization
+EDGE_RUNTIME_DECLARE_FAMILY(InstanceNorm);  // InstanceNormalization
+EDGE_RUNTIME_DECLARE_FAMILY(Compare);       // Equal Less LessOrEqual Greater GreaterOrEqual And Or
+                                            // Xor
+EDGE_RUNTIME_DECLARE_FAMILY(Where);         // Where
+EDGE_RUNTIME_DECLARE_FAMILY(Mod);           // Mod
+EDGE_RUNTIME_DECLARE_FAMILY(Cast);          // Cast
+EDGE_RUNTIME_DECLARE_FAMILY(ExtraUnary);    // Not Tan ThresholdedRelu Sign Round Shrink Celu
+EDGE_RUNTIME_DECLARE_FAMILY(CumSum);        // CumSum
+EDGE_RUNTIME_DECLARE_FAMILY(Hardmax);       // Hardmax
+EDGE_RUNTIME_DECLARE_FAMILY(LpNorm);        // LpNormalization
 #undef EDGE_RUNTIME_DECLARE_FAMILY
 
 // ---- implementation details ----
