@@ -554,7 +554,10 @@ Status Interpreter::Invoke(Diagnostic* diag) {
     ctx.scratch_bytes = op->scratch_bytes();
     Status s = EvalOp(ctx);
     if (!s.ok()) {
-      if (diag != nullptr && diag->empty()) internal::OpFailPrefix(ctx), diag->Append("failed");
+      if (diag != nullptr && diag->empty()) {  // a kernel that gave no reason still names the op
+        internal::OpFailPrefix(ctx);
+        diag->Append("failed");
+      }
       return s;
     }
   }
