@@ -280,11 +280,14 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   sign->add_option("--header-size", sa->header_size, "header size incl. padding (default 512)")
       ->check(CLI::Range(32, 65535));
   sign->add_option("--name", sa->name, "model name TLV (default: the file name without extension)");
-  sign->add_option("--efm-version", sa->efm_version, "model format version TLV (default: read from an .efm payload)")
+  sign->add_option("--efm-version", sa->efm_version,
+                   "model format version TLV (default: read from an .efm payload)")
       ->check(CLI::Range(int64_t{0}, int64_t{0xffffffff}));
-  sign->add_option("--arena-bytes", sa->arena_bytes, "arena bytes TLV (default: what an .efm payload needs to run)")
+  sign->add_option("--arena-bytes", sa->arena_bytes,
+                   "arena bytes TLV (default: what an .efm payload needs to run)")
       ->check(CLI::Range(int64_t{0}, int64_t{0xffffffff}));
-  sign->add_option("--opset", sa->opset_hex, "required op set TLV, hex bitmap (default: from an .efm payload)");
+  sign->add_option("--opset", sa->opset_hex,
+                   "required op set TLV, hex bitmap (default: from an .efm payload)");
   sign->callback([sa, exit_code] { *exit_code = RunSign(*sa); });
 
   // verify
@@ -303,7 +306,9 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
       app.add_subcommand("inspect",
                          "describe an .efm model (ops, tensors, arena, state) or a signed image "
                          "(header, TLVs, key hash, signature, and the model inside)");
-  inspect->add_option("FILE", *i_file, "model.efm or signed image")->required()->check(CLI::ExistingFile);
+  inspect->add_option("FILE", *i_file, "model.efm or signed image")
+      ->required()
+      ->check(CLI::ExistingFile);
   inspect->add_option("-k,--key", *i_keys, "public key PEM to verify against (repeatable)");
   inspect->fallthrough();  // --json after the subcommand
   inspect->callback([i_file, i_keys, inspect, exit_code] {

@@ -46,17 +46,17 @@ struct StatePairInfo {
 };
 
 struct CompileReport {
-  uint32_t arena_bytes = 0;          // planned region (what the runtime needs beyond state)
-  uint64_t unplanned_bytes = 0;      // sum of every activation tensor + scratch, no reuse
-  uint64_t constant_bytes = 0;       // bytes of constant buffers
+  uint32_t arena_bytes = 0;      // planned region (what the runtime needs beyond state)
+  uint64_t unplanned_bytes = 0;  // sum of every activation tensor + scratch, no reuse
+  uint64_t constant_bytes = 0;   // bytes of constant buffers
   uint64_t macs = 0;
   int source_opset = 0;
   int source_nodes = 0;
-  int ops = 0;                       // efm ops after folding and fusion
-  int folded_nodes = 0;              // ONNX nodes evaluated at compile time
-  int fused_nodes = 0;               // BatchNorm / activation nodes merged into their producer
+  int ops = 0;           // efm ops after folding and fusion
+  int folded_nodes = 0;  // ONNX nodes evaluated at compile time
+  int fused_nodes = 0;   // BatchNorm / activation nodes merged into their producer
   std::vector<StatePairInfo> state;
-  std::vector<std::string> notes;    // human-readable remarks (e.g. "BatchNorm 'bn1' folded")
+  std::vector<std::string> notes;  // human-readable remarks (e.g. "BatchNorm 'bn1' folded")
 };
 
 struct CompiledModel {

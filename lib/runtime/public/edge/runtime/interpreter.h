@@ -106,7 +106,7 @@ class Interpreter {
 
  private:
   Interpreter() = default;
-  Tensor* tensors_ = nullptr;  // one view per model tensor, inside the arena
+  Tensor* tensors_ = nullptr;     // one view per model tensor, inside the arena
   OpContext* context_ = nullptr;  // reused by Invoke, inside the arena
   const efm::Model* model_ = nullptr;
   uint8_t* planned_ = nullptr;  // start of the planned region
